@@ -1,0 +1,65 @@
+package testutil
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// natsReadyTimeout bounds the wait for the embedded server to accept clients.
+const natsReadyTimeout = 10 * time.Second
+
+// NATSServer starts an embedded nats-server with JetStream on a random
+// 127.0.0.1 port, storing in t.TempDir(), and shuts it down at cleanup.
+func NATSServer(t testing.TB) *server.Server {
+	t.Helper()
+	opts := &server.Options{
+		Host:      "127.0.0.1",
+		Port:      server.RANDOM_PORT,
+		JetStream: true,
+		StoreDir:  t.TempDir(),
+		NoLog:     true,
+		NoSigs:    true,
+	}
+	s, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatalf("testutil: create nats server: %v", err)
+	}
+	go s.Start()
+	t.Cleanup(func() {
+		s.Shutdown()
+		s.WaitForShutdown()
+	})
+	if !s.ReadyForConnections(natsReadyTimeout) {
+		t.Fatalf("testutil: nats server not ready after %s", natsReadyTimeout)
+	}
+	return s
+}
+
+// NATS starts an embedded JetStream server (see NATSServer) and returns it
+// with a connection that is closed at cleanup.
+func NATS(t testing.TB) (*server.Server, *nats.Conn) {
+	t.Helper()
+	s := NATSServer(t)
+	nc, err := nats.Connect(s.ClientURL(), nats.Name(t.Name()))
+	if err != nil {
+		t.Fatalf("testutil: connect to nats: %v", err)
+	}
+	t.Cleanup(nc.Close)
+	return s, nc
+}
+
+// JetStream starts an embedded server and returns a connection and its
+// JetStream context.
+func JetStream(t testing.TB) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	_, nc := NATS(t)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("testutil: jetstream: %v", err)
+	}
+	return nc, js
+}
