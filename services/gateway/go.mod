@@ -1,0 +1,7 @@
+module github.com/wamesh/wamesh/services/gateway
+
+go 1.26
+
+require github.com/wamesh/wamesh/pkg v0.0.0
+
+replace github.com/wamesh/wamesh/pkg => ../../pkg
