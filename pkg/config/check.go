@@ -111,7 +111,7 @@ func checkValue(t reflect.Type, raw, sep string) (string, error) {
 	case reflect.Slice:
 		for elem := range strings.SplitSeq(raw, sep) {
 			if expected, err := checkValue(t.Elem(), elem, sep); err != nil {
-				return fmt.Sprintf("a %q-separated list of %s", sep, expected), err
+				return fmt.Sprintf("a %q-separated list, each %s", sep, expected), err
 			}
 		}
 	}

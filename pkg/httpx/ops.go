@@ -3,7 +3,6 @@ package httpx
 import (
 	"context"
 	"net/http"
-	"sync"
 	"time"
 )
 
@@ -55,28 +54,36 @@ func RegisterOps(mux *http.ServeMux, metrics http.Handler, checks ...Check) {
 }
 
 // runChecks runs checks concurrently and reports each result and whether
-// all passed.
+// all passed. A check still running at the timeout is reported with the
+// context's error and left to finish on its own.
 func runChecks(ctx context.Context, checks []Check) (map[string]string, bool) {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex // guards results and ok
-		results = make(map[string]string, len(checks))
-		ok      = true
-	)
-	for _, c := range checks {
-		wg.Go(func() {
-			err := c.Fn(ctx)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				results[c.Name], ok = err.Error(), false
-				return
-			}
-			results[c.Name] = "ok"
-		})
+	type result struct {
+		name string
+		err  error
 	}
-	wg.Wait()
+	done := make(chan result, len(checks)) // buffered: late checks never block
+	for _, c := range checks {
+		go func() { done <- result{c.Name, c.Fn(ctx)} }()
+	}
+	results := make(map[string]string, len(checks))
+	ok := true
+	for range checks {
+		select {
+		case r := <-done:
+			results[r.name] = "ok"
+			if r.err != nil {
+				results[r.name], ok = r.err.Error(), false
+			}
+		case <-ctx.Done():
+			for _, c := range checks {
+				if _, finished := results[c.Name]; !finished {
+					results[c.Name] = ctx.Err().Error()
+				}
+			}
+			return results, false
+		}
+	}
 	return results, ok
 }

@@ -27,7 +27,7 @@ import (
 
 // Config is what the all-in-one reads beyond the services' own settings.
 type Config struct {
-	DataDir    string `env:"WAMESH_DATA_DIR" envDefault:"./data"`              // NATS store, SQLite files, generated admin key
+	DataDir    string `env:"WAMESH_DATA_DIR" envDefault:"./data"`            // NATS store, SQLite files, generated admin key
 	NATSListen string `env:"WAMESH_NATS_LISTEN" envDefault:"127.0.0.1:4222"` // embedded NATS client address, or off
 	Telemetry  telemetry.Config
 }
