@@ -1,0 +1,287 @@
+package waemu
+
+import (
+	"bytes"
+	"context"
+	"crypto/cipher"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	waBinary "go.mau.fi/whatsmeow/binary"
+	"go.mau.fi/whatsmeow/proto/waWa6"
+	"go.mau.fi/whatsmeow/socket"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/util/keys"
+	"google.golang.org/protobuf/proto"
+)
+
+// conn is one client websocket connection.
+type conn struct {
+	srv    *Server
+	id     uint64
+	ws     *websocket.Conn
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// writeMu guards writeKey, writeCounter and writes to ws.
+	writeMu      sync.Mutex
+	writeKey     cipher.AEAD
+	writeCounter uint32
+
+	readKey      cipher.AEAD
+	readCounter  uint32
+	clientStatic []byte
+	since        time.Time
+	payload      *waWa6.ClientPayload
+
+	// stateMu guards device and waiters.
+	stateMu sync.Mutex
+	device  types.JID
+	waiters map[string]chan *waBinary.Node
+}
+
+func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		s.log.Debug("waemu: websocket accept", "err", err)
+		return
+	}
+	ws.SetReadLimit(socket.FrameMaxSize + 16)
+	c := &conn{srv: s, id: s.connSeq.Add(1), ws: ws, since: time.Now(), waiters: map[string]chan *waBinary.Node{}}
+	c.ctx, c.cancel = context.WithCancel(s.ctx)
+	s.stateMu.Lock()
+	s.allConns[c] = struct{}{}
+	s.stateMu.Unlock()
+	defer s.dropConn(c)
+	if err := c.handshake(); err != nil {
+		s.log.Debug("waemu: handshake", "conn", c.id, "err", err)
+		return
+	}
+	if err := s.startSession(c); err != nil {
+		s.log.Debug("waemu: start session", "conn", c.id, "err", err)
+		return
+	}
+	c.readLoop()
+}
+
+// readFrame reads one websocket message holding one frame.
+func (c *conn) readFrame(first bool) ([]byte, error) {
+	typ, data, err := c.ws.Read(c.ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read websocket: %w", err)
+	}
+	if typ != websocket.MessageBinary {
+		return nil, errors.New("unexpected text message")
+	}
+	if first {
+		if !bytes.HasPrefix(data, socket.WAConnHeader) {
+			return nil, errors.New("missing WA connection header")
+		}
+		data = data[len(socket.WAConnHeader):]
+	}
+	if len(data) < socket.FrameLengthSize {
+		return nil, errors.New("short frame")
+	}
+	n := int(data[0])<<16 | int(data[1])<<8 | int(data[2])
+	if len(data)-socket.FrameLengthSize != n {
+		return nil, fmt.Errorf("frame length %d does not match message length %d", n, len(data)-3)
+	}
+	return data[socket.FrameLengthSize:], nil
+}
+
+// writeFrame sends exactly one frame in one websocket message.
+func (c *conn) writeFrame(payload []byte) error {
+	buf := make([]byte, socket.FrameLengthSize+len(payload))
+	buf[0], buf[1], buf[2] = byte(len(payload)>>16), byte(len(payload)>>8), byte(len(payload))
+	copy(buf[3:], payload)
+	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
+	defer cancel()
+	if err := c.ws.Write(ctx, websocket.MessageBinary, buf); err != nil {
+		return fmt.Errorf("write websocket: %w", err)
+	}
+	return nil
+}
+
+func (c *conn) handshake() error {
+	raw, err := c.readFrame(true)
+	if err != nil {
+		return err
+	}
+	var hello waWa6.HandshakeMessage
+	if err := proto.Unmarshal(raw, &hello); err != nil {
+		return fmt.Errorf("unmarshal client hello: %w", err)
+	}
+	clientEph := hello.GetClientHello().GetEphemeral()
+	if len(clientEph) != 32 {
+		return errors.New("bad client ephemeral")
+	}
+	ns, err := newNoiseState(socket.WAConnHeader)
+	if err != nil {
+		return err
+	}
+	eph := keys.NewKeyPair()
+	ns.authenticate(clientEph)
+	ns.authenticate(eph.Pub[:])
+	if err := ns.mixDH(eph.Priv[:], clientEph); err != nil {
+		return err
+	}
+	staticCT := ns.encrypt(c.srv.static.Pub[:])
+	if err := ns.mixDH(c.srv.static.Priv[:], clientEph); err != nil {
+		return err
+	}
+	certCT := ns.encrypt(c.srv.chain)
+	out, err := proto.Marshal(&waWa6.HandshakeMessage{ServerHello: &waWa6.HandshakeMessage_ServerHello{
+		Ephemeral: eph.Pub[:], Static: staticCT, Payload: certCT,
+	}})
+	if err != nil {
+		return fmt.Errorf("marshal server hello: %w", err)
+	}
+	if err := c.writeFrame(out); err != nil {
+		return err
+	}
+	if raw, err = c.readFrame(false); err != nil {
+		return err
+	}
+	var finish waWa6.HandshakeMessage
+	if err := proto.Unmarshal(raw, &finish); err != nil {
+		return fmt.Errorf("unmarshal client finish: %w", err)
+	}
+	if c.clientStatic, err = ns.decrypt(finish.GetClientFinish().GetStatic()); err != nil {
+		return err
+	}
+	if err := ns.mixDH(eph.Priv[:], c.clientStatic); err != nil {
+		return err
+	}
+	payloadRaw, err := ns.decrypt(finish.GetClientFinish().GetPayload())
+	if err != nil {
+		return err
+	}
+	c.payload = &waWa6.ClientPayload{}
+	if err := proto.Unmarshal(payloadRaw, c.payload); err != nil {
+		return fmt.Errorf("unmarshal client payload: %w", err)
+	}
+	c.readKey, c.writeKey, err = ns.split()
+	return err
+}
+
+// send marshals, encrypts and writes one node.
+func (c *conn) send(node waBinary.Node) error {
+	data, err := waBinary.Marshal(node)
+	if err != nil {
+		return fmt.Errorf("marshal node: %w", err)
+	}
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	ct := c.writeKey.Seal(nil, noiseIV(c.writeCounter), data, nil)
+	c.writeCounter++
+	return c.writeFrame(ct)
+}
+
+// request sends an iq and waits for the client's answer.
+func (c *conn) request(ctx context.Context, node waBinary.Node) (*waBinary.Node, error) {
+	id, _ := node.Attrs["id"].(string)
+	ch := make(chan *waBinary.Node, 1)
+	c.stateMu.Lock()
+	c.waiters[id] = ch
+	c.stateMu.Unlock()
+	defer func() {
+		c.stateMu.Lock()
+		delete(c.waiters, id)
+		c.stateMu.Unlock()
+	}()
+	if err := c.send(node); err != nil {
+		return nil, err
+	}
+	select {
+	case resp := <-ch:
+		return resp, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-c.ctx.Done():
+		return nil, ErrConnectionClosed
+	}
+}
+
+func (c *conn) readLoop() {
+	for {
+		ct, err := c.readFrame(false)
+		if err != nil {
+			return
+		}
+		data, err := c.readKey.Open(nil, noiseIV(c.readCounter), ct, nil)
+		c.readCounter++
+		if err != nil {
+			c.srv.log.Debug("waemu: decrypt frame", "conn", c.id, "err", err)
+			return
+		}
+		unpacked, err := waBinary.Unpack(data)
+		if err != nil {
+			continue
+		}
+		node, err := waBinary.Unmarshal(unpacked)
+		if err != nil {
+			continue
+		}
+		c.srv.log.Debug("waemu: recv", "conn", c.id, "node", node.XMLString())
+		if c.deliverResponse(node) {
+			continue
+		}
+		c.srv.dispatch(c, node)
+	}
+}
+
+func (c *conn) deliverResponse(node *waBinary.Node) bool {
+	if node.Tag != "iq" {
+		return false
+	}
+	typ, _ := node.Attrs["type"].(string)
+	if typ != "result" && typ != "error" {
+		return false
+	}
+	id, _ := node.Attrs["id"].(string)
+	c.stateMu.Lock()
+	ch, ok := c.waiters[id]
+	c.stateMu.Unlock()
+	if ok {
+		ch <- node
+	}
+	return true
+}
+
+func (c *conn) deviceJID() types.JID {
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	return c.device
+}
+
+// close drops the websocket without a close handshake, as a network failure would.
+func (c *conn) close() {
+	c.cancel()
+	_ = c.ws.CloseNow()
+}
+
+// kick sends a final stream error and closes the connection.
+func (c *conn) kick(streamErr waBinary.Node) {
+	_ = c.send(streamErr)
+	_ = c.send(waBinary.Node{Tag: "xmlstreamend"})
+	c.close()
+}
+
+func (s *Server) dropConn(c *conn) {
+	c.close()
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	delete(s.allConns, c)
+	for ref, rc := range s.pendingRefs {
+		if rc == c {
+			delete(s.pendingRefs, ref)
+		}
+	}
+	if dev := c.deviceJID(); !dev.IsEmpty() && s.conns[dev] == c {
+		delete(s.conns, dev)
+	}
+}

@@ -1,0 +1,116 @@
+package waemu
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strconv"
+	"time"
+
+	waBinary "go.mau.fi/whatsmeow/binary"
+	"go.mau.fi/whatsmeow/types"
+)
+
+// linkedDevice is a companion device (a whatsmeow client) linked to a phone.
+type linkedDevice struct {
+	jid         types.JID // PN AD JID, e.g. 15550000001:3@s.whatsapp.net
+	lid         types.JID // LID AD JID
+	phone       *Phone
+	noisePub    []byte
+	identityPub [32]byte
+	regID       uint32
+	signedPre   preKeyRecord
+	preKeys     []preKeyRecord // uploaded, not yet handed out
+	uploaded    bool
+	pushName    string
+}
+
+type preKeyRecord struct {
+	id        uint32
+	pub       [32]byte
+	signature []byte
+}
+
+// startSession runs right after the handshake: pairing for a fresh client,
+// login for a client with stored credentials.
+func (s *Server) startSession(c *conn) error {
+	if c.payload.Username == nil {
+		return s.startRegistration(c)
+	}
+	return s.login(c)
+}
+
+func (s *Server) login(c *conn) error {
+	jid := deviceJID(strconv.FormatUint(c.payload.GetUsername(), 10), types.DefaultUserServer, uint16(c.payload.GetDevice()))
+	s.stateMu.Lock()
+	dev := s.devices[jid]
+	s.stateMu.Unlock()
+	if dev == nil {
+		_ = c.send(waBinary.Node{Tag: "failure", Attrs: waBinary.Attrs{"reason": "401", "location": "waemu"}})
+		return fmt.Errorf("login %s: %w", jid, ErrNotFound)
+	}
+	if ban, ok := s.faults.banFor(jid.ToNonAD()); ok {
+		_ = c.send(waBinary.Node{Tag: "failure", Attrs: waBinary.Attrs{
+			"reason": "402", "code": strconv.Itoa(ban.code), "expire": strconv.Itoa(int(time.Until(ban.until).Seconds())),
+		}})
+		return fmt.Errorf("login %s: temporarily banned", jid)
+	}
+	c.stateMu.Lock()
+	c.device = jid
+	c.stateMu.Unlock()
+	err := c.send(waBinary.Node{Tag: "success", Attrs: waBinary.Attrs{
+		"t": strconv.FormatInt(time.Now().Unix(), 10), "lid": dev.lid,
+		"props": "1", "abprops": "1", "location": "waemu", "creation": strconv.FormatInt(time.Now().Unix(), 10),
+	}})
+	if err != nil {
+		return err
+	}
+	s.stateMu.Lock()
+	old := s.conns[jid]
+	s.conns[jid] = c
+	queued := s.offline[jid]
+	delete(s.offline, jid)
+	s.stateMu.Unlock()
+	if old != nil && old != c {
+		old.kick(streamError("", "replaced"))
+	}
+	for _, node := range queued {
+		if err := c.send(node); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func streamError(code, conflict string) waBinary.Node {
+	node := waBinary.Node{Tag: "stream:error", Attrs: waBinary.Attrs{}}
+	if code != "" {
+		node.Attrs["code"] = code
+	}
+	if conflict != "" {
+		node.Content = []waBinary.Node{{Tag: "conflict", Attrs: waBinary.Attrs{"type": conflict}}}
+	}
+	return node
+}
+
+// deliver sends node to a device now, or queues it until the device logs in.
+func (s *Server) deliver(to types.JID, node waBinary.Node) {
+	s.stateMu.Lock()
+	c := s.conns[to]
+	if c == nil {
+		if _, ok := s.devices[to]; ok {
+			s.offline[to] = append(s.offline[to], node)
+		}
+		s.stateMu.Unlock()
+		return
+	}
+	s.stateMu.Unlock()
+	if err := c.send(node); err != nil {
+		s.log.Debug("waemu: deliver", "to", to, "err", err)
+	}
+}
+
+func be32(b []byte) uint32 {
+	var buf [4]byte
+	copy(buf[4-len(b):], b)
+	return binary.BigEndian.Uint32(buf[:])
+}

@@ -1,0 +1,18 @@
+package waemu
+
+import (
+	"strconv"
+
+	waBinary "go.mau.fi/whatsmeow/binary"
+	"go.mau.fi/whatsmeow/types"
+)
+
+func itoa64(v int64) string { return strconv.FormatInt(v, 10) }
+
+// deviceJID builds an AD JID on server for user's device.
+func deviceJID(user, server string, device uint16) types.JID {
+	return types.JID{User: user, Server: server, Device: device}
+}
+
+// childrenOf returns the child nodes of n (n is often a temporary).
+func childrenOf(n waBinary.Node) []waBinary.Node { return n.GetChildren() }
