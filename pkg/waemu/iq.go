@@ -88,6 +88,8 @@ func iqHandlerFor(xmlns, typ, child string) iqHandler {
 		return (*Server).handleLinkCode
 	case "w:m set media_conn":
 		return (*Server).handleMediaConn
+	case "privacy get privacy":
+		return handlePrivacyGet
 	case "presence set ", "urn:xmpp:whatsapp:push set config", "w set ":
 		return handleEmptyResult
 	}
@@ -99,6 +101,18 @@ func iqHandlerFor(xmlns, typ, child string) iqHandler {
 
 func handleEmptyResult(*Server, *conn, *waBinary.Node) ([]waBinary.Node, *iqError) {
 	return nil, nil
+}
+
+func handlePrivacyGet(*Server, *conn, *waBinary.Node) ([]waBinary.Node, *iqError) {
+	settings := [][2]string{
+		{"groupadd", "all"}, {"last", "all"}, {"status", "all"}, {"profile", "all"},
+		{"readreceipts", "all"}, {"online", "all"}, {"calladd", "all"},
+	}
+	cats := make([]waBinary.Node, len(settings))
+	for i, kv := range settings {
+		cats[i] = waBinary.Node{Tag: "category", Attrs: waBinary.Attrs{"name": kv[0], "value": kv[1]}}
+	}
+	return []waBinary.Node{{Tag: "privacy", Content: cats}}, nil
 }
 
 func (s *Server) handleIQ(c *conn, node *waBinary.Node) {

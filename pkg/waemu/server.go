@@ -47,13 +47,13 @@ type Server struct {
 
 	// stateMu guards every map and slice below.
 	stateMu     sync.Mutex
-	phones      map[string]*Phone         // by phone number digits
-	phonesByLID map[string]*Phone         // by LID user
+	phones      map[string]*Phone           // by phone number digits
+	phonesByLID map[string]*Phone           // by LID user
 	devices     map[types.JID]*linkedDevice // by companion AD JID (PN server)
-	conns       map[types.JID]*conn       // live authenticated conns by device
-	allConns    map[*conn]struct{}        // every open conn
-	pendingRefs map[string]*conn          // QR ref -> registering conn
-	codePairs   map[string]*codePairing   // phone digits -> pending pairing code
+	conns       map[types.JID]*conn         // live authenticated conns by device
+	allConns    map[*conn]struct{}          // every open conn
+	pendingRefs map[string]*conn            // QR ref -> registering conn
+	codePairs   map[string]*codePairing     // phone digits -> pending pairing code
 	groups      map[types.JID]*group
 	media       map[string]*mediaBlob // by direct path
 	unhandled   []UnhandledNode

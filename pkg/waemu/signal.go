@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"sync"
 
-	groupRecord "go.mau.fi/libsignal/groups/state/record"
 	"go.mau.fi/libsignal/ecc"
+	groupRecord "go.mau.fi/libsignal/groups/state/record"
 	"go.mau.fi/libsignal/keys/identity"
 	"go.mau.fi/libsignal/protocol"
 	"go.mau.fi/libsignal/state/record"

@@ -14,11 +14,21 @@ type codePairing struct{}
 type group struct{}
 type mediaBlob struct{}
 
-func (s *Server) handleLinkCode(*conn, *waBinary.Node) ([]waBinary.Node, *iqError) { return nil, errIQUnhandled }
-func (s *Server) handleMediaConn(*conn, *waBinary.Node) ([]waBinary.Node, *iqError) { return nil, errIQUnhandled }
-func (s *Server) handleGroupIQ(*conn, *waBinary.Node) ([]waBinary.Node, *iqError) { return nil, errIQUnhandled }
-func (s *Server) handleRemoveCompanion(*conn, *waBinary.Node) ([]waBinary.Node, *iqError) { return nil, errIQUnhandled }
+func (s *Server) handleLinkCode(*conn, *waBinary.Node) ([]waBinary.Node, *iqError) {
+	return nil, errIQUnhandled
+}
+func (s *Server) handleMediaConn(*conn, *waBinary.Node) ([]waBinary.Node, *iqError) {
+	return nil, errIQUnhandled
+}
+func (s *Server) handleGroupIQ(*conn, *waBinary.Node) ([]waBinary.Node, *iqError) {
+	return nil, errIQUnhandled
+}
+func (s *Server) handleRemoveCompanion(*conn, *waBinary.Node) ([]waBinary.Node, *iqError) {
+	return nil, errIQUnhandled
+}
 func (s *Server) routeGroupMessage(c *conn, m outgoing, node *waBinary.Node) {}
-func (p *Phone) sendGroup(ctx context.Context, to types.JID, id string, now time.Time, msg *waE2E.Message, plaintext []byte) error { return nil }
-func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {}
+func (p *Phone) sendGroup(ctx context.Context, to types.JID, id string, now time.Time, msg *waE2E.Message, plaintext []byte) error {
+	return nil
+}
+func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request)   {}
 func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {}

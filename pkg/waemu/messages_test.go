@@ -1,0 +1,69 @@
+package waemu
+
+import (
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+)
+
+func TestDirectMessagesBothWays(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	bob := mustPhone(t, srv, 2, "Bob")
+	tc := pairQR(t, srv, alice, "")
+
+	// Client -> phone: ack, delivered, read.
+	resp, err := tc.Client.SendMessage(t.Context(), bob.JID(), &waE2E.Message{Conversation: proto.String("hi bob")})
+	if err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	if resp.Timestamp.IsZero() {
+		t.Fatalf("ack without timestamp")
+	}
+	eventually(t, 5*time.Second, "bob receives", func() bool {
+		msgs := bob.Messages()
+		return len(msgs) == 1 && msgs[0].Text == "hi bob" && msgs[0].ID == resp.ID && msgs[0].From == alice.JID()
+	})
+	waitEvent(tc, 5*time.Second, func(r *events.Receipt) bool {
+		return r.Type == types.ReceiptTypeDelivered && r.MessageIDs[0] == resp.ID
+	})
+	if err := bob.MarkRead(alice.JID(), resp.ID); err != nil {
+		t.Fatalf("mark read: %v", err)
+	}
+	waitEvent(tc, 5*time.Second, func(r *events.Receipt) bool {
+		return r.Type == types.ReceiptTypeRead && r.MessageIDs[0] == resp.ID && r.Sender.User == bob.JID().User
+	})
+
+	// Phone -> client: first a pkmsg, then a msg on the established session.
+	for _, text := range []string{"hello alice", "second"} {
+		id, err := bob.SendText(t.Context(), alice.JID(), text)
+		if err != nil {
+			t.Fatalf("phone send: %v", err)
+		}
+		evt := waitEvent(tc, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == id })
+		if evt.Message.GetConversation() != text || evt.Info.Sender.User != bob.JID().User {
+			t.Fatalf("got %q from %s", evt.Message.GetConversation(), evt.Info.Sender)
+		}
+		eventually(t, 5*time.Second, "client delivery receipt", func() bool {
+			for _, r := range bob.Receipts() {
+				if r.IDs[0] == id {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	// Reply on the same session from the client again (msg, not pkmsg).
+	if _, err := tc.Client.SendMessage(t.Context(), bob.JID(), &waE2E.Message{Conversation: proto.String("again")}); err != nil {
+		t.Fatalf("send again: %v", err)
+	}
+	eventually(t, 5*time.Second, "bob receives again", func() bool { return len(bob.Messages()) == 2 })
+	if err := tc.Client.MarkRead(t.Context(), []types.MessageID{bob.Messages()[0].ID}, time.Now(), bob.JID(), bob.JID()); err != nil {
+		t.Logf("mark read (client): %v", err)
+	}
+}
