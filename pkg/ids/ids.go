@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // MaxLen is the longest identifier accepted.
@@ -57,4 +58,23 @@ func New(prefix string) string {
 		panic(fmt.Sprintf("crypto/rand failed: %v", err)) // never happens on supported platforms
 	}
 	return prefix + "_" + hex.EncodeToString(b[:])
+}
+
+// NewMessageID returns a WhatsApp-style message id ("3EB0" + 18 upper-case
+// hex digits, as whatsmeow generates). The gateway pre-generates it so a
+// redelivered send command reuses the same id.
+func NewMessageID() string {
+	var b [9]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err))
+	}
+	return "3EB0" + strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// NewMediaID returns a media id for the wamesh_media object store.
+func NewMediaID() string { return New("med") }
+
+// MediaObject returns the object name of a media id: <tenant>/<session>/<media id>.
+func MediaObject(tenant, session, mediaID string) string {
+	return tenant + "/" + session + "/" + mediaID
 }

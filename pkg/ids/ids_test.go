@@ -59,3 +59,15 @@ func FuzzValid(f *testing.F) {
 		}
 	})
 }
+
+func TestNewMessageID(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(`^3EB0[0-9A-F]{18}$`)
+	a, b := NewMessageID(), NewMessageID()
+	if a == b || !re.MatchString(a) || !Valid(a) {
+		t.Fatalf("NewMessageID gave %q and %q", a, b)
+	}
+	if got := MediaObject("t1", "s1", "med_1"); got != "t1/s1/med_1" {
+		t.Fatalf("MediaObject = %q", got)
+	}
+}
