@@ -29,10 +29,7 @@ const (
 // server fails the test; it is never skipped.
 func Postgres(t testing.TB) string {
 	t.Helper()
-	adminURL := os.Getenv(DatabaseURLEnv)
-	if adminURL == "" {
-		adminURL = DefaultDatabaseURL
-	}
+	adminURL := PostgresAdminURL()
 	u, err := url.Parse(adminURL)
 	if err != nil {
 		t.Fatalf("testutil: parse %s %q: %v", DatabaseURLEnv, adminURL, err)
@@ -48,6 +45,15 @@ func Postgres(t testing.TB) string {
 	})
 	u.Path = "/" + name
 	return u.String()
+}
+
+// PostgresAdminURL returns WAMESH_TEST_DATABASE_URL or, when unset,
+// DefaultDatabaseURL.
+func PostgresAdminURL() string {
+	if u := os.Getenv(DatabaseURLEnv); u != "" {
+		return u
+	}
+	return DefaultDatabaseURL
 }
 
 // adminExec runs one statement on a short-lived admin connection.
