@@ -41,6 +41,7 @@ type conn struct {
 	// stateMu guards device and waiters.
 	stateMu sync.Mutex
 	device  types.JID
+	kicked  bool
 	waiters map[string]chan *waBinary.Node
 }
 
@@ -63,6 +64,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.startSession(c); err != nil {
 		s.log.Debug("waemu: start session", "conn", c.id, "err", err)
+		c.linger()
 		return
 	}
 	c.readLoop()
@@ -264,11 +266,33 @@ func (c *conn) close() {
 	_ = c.ws.CloseNow()
 }
 
-// kick sends a final stream error and closes the connection.
+// linger gives the client time to read the last frames and close the socket
+// itself; closing at once can make the client drop frames it already got.
+func (c *conn) linger() {
+	ctx, cancel := context.WithTimeout(c.ctx, lingerTimeout)
+	defer cancel()
+	for {
+		if _, _, err := c.ws.Read(ctx); err != nil {
+			return
+		}
+	}
+}
+
+const lingerTimeout = 2 * time.Second
+
+// kick sends a final stream error and closes the connection soon after.
 func (c *conn) kick(streamErr waBinary.Node) {
+	c.stateMu.Lock()
+	c.kicked = true
+	dev := c.device
+	c.stateMu.Unlock()
+	c.srv.stateMu.Lock()
+	if c.srv.conns[dev] == c {
+		delete(c.srv.conns, dev)
+	}
+	c.srv.stateMu.Unlock()
 	_ = c.send(streamErr)
-	_ = c.send(waBinary.Node{Tag: "xmlstreamend"})
-	c.close()
+	time.AfterFunc(lingerTimeout, c.close)
 }
 
 func (s *Server) dropConn(c *conn) {

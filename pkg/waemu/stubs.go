@@ -23,9 +23,6 @@ func (s *Server) handleMediaConn(*conn, *waBinary.Node) ([]waBinary.Node, *iqErr
 func (s *Server) handleGroupIQ(*conn, *waBinary.Node) ([]waBinary.Node, *iqError) {
 	return nil, errIQUnhandled
 }
-func (s *Server) handleRemoveCompanion(*conn, *waBinary.Node) ([]waBinary.Node, *iqError) {
-	return nil, errIQUnhandled
-}
 func (s *Server) routeGroupMessage(c *conn, m outgoing, node *waBinary.Node) {}
 func (p *Phone) sendGroup(ctx context.Context, to types.JID, id string, now time.Time, msg *waE2E.Message, plaintext []byte) error {
 	return nil

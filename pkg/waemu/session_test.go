@@ -1,0 +1,96 @@
+package waemu
+
+import (
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/types/events"
+)
+
+func TestReconnectWithStoredCredentials(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	bob := mustPhone(t, srv, 2, "Bob")
+	first := pairQR(t, srv, alice, "")
+	dev := *first.Client.Store.ID
+	first.close()
+	eventually(t, 5*time.Second, "disconnect", func() bool { return len(srv.ActiveConnections()) == 0 })
+
+	// A message sent while the client is offline is delivered on login.
+	id, err := bob.SendText(t.Context(), alice.JID(), "while you were away")
+	if err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	second := newTestClient(t, srv, first.path)
+	if second.Client.Store.ID == nil || *second.Client.Store.ID != dev {
+		t.Fatalf("stored id = %v, want %s", second.Client.Store.ID, dev)
+	}
+	if err := second.Client.Connect(); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	waitEvent[*events.Connected](second, 10*time.Second, nil)
+	waitEvent(second, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == id })
+}
+
+func TestReplacedConflict(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	first := pairQR(t, srv, alice, "")
+	firstConn := srv.ActiveConnections()[0].ConnID
+
+	// A second process opens the same stored session: the older one is replaced.
+	second := newTestClient(t, srv, first.path)
+	if err := second.Client.Connect(); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	waitEvent[*events.Connected](second, 10*time.Second, nil)
+	waitEvent[*events.StreamReplaced](first, 5*time.Second, nil)
+	eventually(t, 5*time.Second, "single owner", func() bool {
+		conns := srv.ActiveConnections()
+		return len(conns) == 1 && conns[0].ConnID != firstConn
+	})
+}
+
+func TestLogout(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+
+	t.Run("client", func(t *testing.T) {
+		tc := pairQR(t, srv, alice, "")
+		if err := tc.Client.Logout(t.Context()); err != nil {
+			t.Fatalf("logout: %v", err)
+		}
+		eventually(t, 5*time.Second, "device removed", func() bool { return len(alice.Devices()) == 0 })
+	})
+	t.Run("phone", func(t *testing.T) {
+		tc := pairQR(t, srv, alice, "")
+		if err := alice.Unlink(*tc.Client.Store.ID); err != nil {
+			t.Fatalf("unlink: %v", err)
+		}
+		waitEvent[*events.LoggedOut](tc, 5*time.Second, nil)
+		if tc.Client.Store.ID != nil {
+			t.Fatalf("store not deleted")
+		}
+	})
+}
+
+func TestTemporaryBan(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	tc := pairQR(t, srv, alice, "")
+	tc.Client.EnableAutoReconnect = false
+	srv.TempBan(alice.JID(), 101, time.Hour)
+	eventually(t, 5*time.Second, "dropped", func() bool { return len(srv.ActiveConnections()) == 0 })
+	tc.Client.Disconnect()
+	if err := tc.Client.Connect(); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	ban := waitEvent[*events.TemporaryBan](tc, 5*time.Second, nil)
+	if ban.Code != 101 {
+		t.Fatalf("ban code = %d", ban.Code)
+	}
+}
