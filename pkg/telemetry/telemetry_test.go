@@ -157,3 +157,15 @@ func TestSetupWithOTLPEndpoint(t *testing.T) {
 	defer cancel()
 	_ = tel.Shutdown(ctx) // nothing to flush; the unreachable collector may report an error
 }
+
+func TestMetricsHandlerTwice(t *testing.T) {
+	t.Parallel()
+	tel := setup(t)
+	for range 2 {
+		rec := httptest.NewRecorder()
+		tel.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		if rec.Code != 200 {
+			t.Fatalf("metrics: status %d", rec.Code)
+		}
+	}
+}
