@@ -26,12 +26,13 @@ type Phone struct {
 	signal *signalStore
 
 	// mu guards every field below.
-	mu         sync.Mutex
-	nextDevice uint16
-	devices    []types.JID // linked companion devices (PN AD JIDs)
-	inbox      []ReceivedMessage
-	receipts   []PhoneReceipt
-	chatStates []ChatState
+	mu          sync.Mutex
+	nextDevice  uint16
+	devices     []types.JID // linked companion devices (PN AD JIDs)
+	inbox       []ReceivedMessage
+	receipts    []PhoneReceipt
+	chatStates  []ChatState
+	skdmDevices map[string]bool // group|device that hold our sender key
 }
 
 // ReceivedMessage is a message a phone received and decrypted.

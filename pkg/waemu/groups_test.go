@@ -1,0 +1,120 @@
+package waemu
+
+import (
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+)
+
+func TestGroupCreateSendReceive(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	bob := mustPhone(t, srv, 2, "Bob")
+	carol := mustPhone(t, srv, 3, "Carol")
+	ac := pairQR(t, srv, alice, "")
+	cc := pairQR(t, srv, carol, "")
+
+	info, err := ac.Client.CreateGroup(t.Context(), whatsmeow.ReqCreateGroup{
+		Name: "Team", Participants: []types.JID{bob.JID(), carol.JID()},
+	})
+	if err != nil {
+		t.Fatalf("create group: %v", err)
+	}
+	if len(info.Participants) != 3 || info.Name != "Team" {
+		t.Fatalf("group info = %+v", info)
+	}
+	waitEvent(cc, 5*time.Second, func(e *events.JoinedGroup) bool { return e.JID == info.JID })
+
+	// Client -> group: the phone and the other client decrypt it.
+	resp, err := ac.Client.SendMessage(t.Context(), info.JID, &waE2E.Message{Conversation: proto.String("hello team")})
+	if err != nil {
+		t.Fatalf("send group: %v", err)
+	}
+	eventually(t, 5*time.Second, "bob got group message", func() bool {
+		m := bob.Messages()
+		return len(m) == 1 && m[0].Chat == info.JID && m[0].Text == "hello team" && m[0].From == alice.JID()
+	})
+	got := waitEvent(cc, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == resp.ID && m.Message.GetConversation() != "" })
+	if got.Message.GetConversation() != "hello team" || got.Info.Chat != info.JID {
+		t.Fatalf("carol's client got %+v", got)
+	}
+	waitEvent(ac, 5*time.Second, func(r *events.Receipt) bool {
+		return r.Chat == info.JID && r.MessageIDs[0] == resp.ID && r.Sender.User == bob.JID().User
+	})
+	// A second message reuses the sender key (no SKDM needed).
+	if _, err := ac.Client.SendMessage(t.Context(), info.JID, &waE2E.Message{Conversation: proto.String("again")}); err != nil {
+		t.Fatalf("send group again: %v", err)
+	}
+	eventually(t, 5*time.Second, "bob got second", func() bool { return len(bob.Messages()) == 2 })
+
+	// Phone -> group.
+	for _, text := range []string{"from bob", "bob again"} {
+		id, err := bob.SendText(t.Context(), info.JID, text)
+		if err != nil {
+			t.Fatalf("bob send: %v", err)
+		}
+		evt := waitEvent(ac, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == id && m.Message.GetConversation() != "" })
+		if evt.Message.GetConversation() != text || evt.Info.Chat != info.JID || evt.Info.Sender.User != bob.JID().User {
+			t.Fatalf("alice's client got %+v", evt.Info)
+		}
+	}
+
+	// Admin operations and notifications.
+	if err := ac.Client.SetGroupName(t.Context(), info.JID, "Team 2"); err != nil {
+		t.Fatalf("set name: %v", err)
+	}
+	waitEvent(cc, 5*time.Second, func(e *events.GroupInfo) bool { return e.Name != nil && e.Name.Name == "Team 2" })
+	if _, err := ac.Client.UpdateGroupParticipants(t.Context(), info.JID, []types.JID{bob.JID()}, whatsmeow.ParticipantChangeRemove); err != nil {
+		t.Fatalf("remove: %v", err)
+	}
+	waitEvent(cc, 5*time.Second, func(e *events.GroupInfo) bool { return len(e.Leave) == 1 && e.Leave[0].User == bob.JID().User })
+	got2, err := ac.Client.GetGroupInfo(t.Context(), info.JID)
+	if err != nil || len(got2.Participants) != 2 || got2.Name != "Team 2" {
+		t.Fatalf("group info after changes = %+v, %v", got2, err)
+	}
+	link, err := ac.Client.GetGroupInviteLink(t.Context(), info.JID, false)
+	if err != nil {
+		t.Fatalf("invite link: %v", err)
+	}
+	bc := pairQR(t, srv, bob, "")
+	joined, err := bc.Client.JoinGroupWithLink(t.Context(), link)
+	if err != nil || joined != info.JID {
+		t.Fatalf("join = %v, %v", joined, err)
+	}
+}
+
+func TestPhoneCreatesGroup(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	bob := mustPhone(t, srv, 2, "Bob")
+	ac := pairQR(t, srv, alice, "")
+	gjid, err := bob.CreateGroup("Bob's group", alice.JID())
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	waitEvent(ac, 5*time.Second, func(e *events.JoinedGroup) bool { return e.JID == gjid && e.Name == "Bob's group" })
+	id, err := bob.SendText(t.Context(), gjid, "welcome")
+	if err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	waitEvent(ac, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == id && m.Info.Chat == gjid })
+	resp, err := ac.Client.SendMessage(t.Context(), gjid, &waE2E.Message{Conversation: proto.String("thanks")})
+	if err != nil {
+		t.Fatalf("reply: %v", err)
+	}
+	eventually(t, 5*time.Second, "bob got reply", func() bool {
+		for _, m := range bob.Messages() {
+			if m.ID == resp.ID {
+				return true
+			}
+		}
+		return false
+	})
+}
