@@ -130,7 +130,15 @@ func (p *Phone) receive(m outgoing, group types.JID, encs []waBinary.Node) {
 	if !group.IsEmpty() {
 		chat = group
 	}
-	p.record(toReceived(m.id, chat, m.sender.ToNonAD(), m.t, msg))
+	rm := toReceived(m.id, chat, m.sender.ToNonAD(), m.t, msg)
+	if rm.Media != nil {
+		if data, err := p.DownloadMedia(rm); err == nil {
+			rm.Media.Data = data
+		} else {
+			p.srv.log.Warn("waemu: phone media download", "phone", p.number, "id", m.id, "err", err)
+		}
+	}
+	p.record(rm)
 	p.srv.sendReceipt(p, m, group, "")
 }
 
