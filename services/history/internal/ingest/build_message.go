@@ -1,0 +1,202 @@
+package ingest
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/wamesh/wamesh/pkg/events"
+	"github.com/wamesh/wamesh/services/history/internal/store"
+)
+
+func addMessage(b *store.Batch, ev events.Event, sent bool, opt Options) error {
+	m, err := decode[events.MessageData](ev)
+	if err != nil {
+		return err
+	}
+	if err := required("id", m.ID, "chat", m.Chat); err != nil {
+		return err
+	}
+	noTS := m.Timestamp.IsZero()
+	if noTS {
+		m.Timestamp = ev.Time
+	}
+	data := validJSON(ev.Data)
+	if opt.Passthrough || noTS {
+		data, err = messageJSON(m, opt.Passthrough)
+		if err != nil {
+			return err
+		}
+	}
+	ts := store.Micros(m.Timestamp)
+	row := store.MessageRow{Tenant: ev.Tenant, Session: ev.Session, ID: clean(m.ID), Chat: clean(m.Chat),
+		Sender: clean(m.Sender), FromMe: m.FromMe || sent, Type: clean(string(m.Type)), TS: ts, Data: &data}
+	if sent {
+		row.Status = store.RankSent
+		b.AddStatus(store.StatusRow{Tenant: ev.Tenant, Session: ev.Session, MessageID: row.ID, Status: store.RankSent, TS: ts})
+	}
+	if m.Media != nil && m.Media.MediaID != "" {
+		row.MediaID = clean(m.Media.MediaID)
+	}
+	b.AddMessage(row)
+	typ := "direct"
+	if m.IsGroup || isGroup(m.Chat) {
+		typ = "group"
+	}
+	b.AddChat(store.ChatRow{Tenant: ev.Tenant, Session: ev.Session, JID: row.Chat, Type: typ, LastTS: ts, LastID: row.ID})
+	addMessageContacts(b, ev, m, typ)
+	return nil
+}
+
+// addMessageContacts learns the sender (and a direct chat's LID).
+func addMessageContacts(b *store.Batch, ev events.Event, m events.MessageData, typ string) {
+	if !m.FromMe && m.Sender != "" {
+		b.AddContact(store.ContactRow{Tenant: ev.Tenant, Session: ev.Session, JID: clean(m.Sender),
+			LID: clean(m.SenderLID), Phone: phoneOf(m.Sender), PushName: clean(m.PushName)})
+	}
+	if typ == "direct" && m.ChatLID != "" {
+		b.AddContact(store.ContactRow{Tenant: ev.Tenant, Session: ev.Session, JID: clean(m.Chat),
+			LID: clean(m.ChatLID), Phone: phoneOf(m.Chat)})
+	}
+}
+
+// messageJSON encodes m, without bodies in pass-through mode.
+func messageJSON(m events.MessageData, passthrough bool) (string, error) {
+	if passthrough {
+		m.Text, m.Caption, m.Location, m.Contacts, m.Poll, m.PushName = "", "", nil, nil, nil, ""
+		if m.Media != nil {
+			media := *m.Media
+			media.FileName = ""
+			m.Media = &media
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("encode message: %w", err)
+	}
+	return string(b), nil
+}
+
+func addFailed(b *store.Batch, ev events.Event) error {
+	f, err := decode[events.MessageFailedData](ev)
+	if err != nil {
+		return err
+	}
+	if err := required("id", f.ID); err != nil {
+		return err
+	}
+	reason := clean(f.Code + ": " + f.Reason)
+	b.AddMessage(store.MessageRow{Tenant: ev.Tenant, Session: ev.Session, ID: clean(f.ID), Chat: clean(f.Chat),
+		FromMe: true, Status: store.RankFailed, Error: reason})
+	b.AddStatus(store.StatusRow{Tenant: ev.Tenant, Session: ev.Session, MessageID: clean(f.ID),
+		Status: store.RankFailed, TS: store.Micros(ev.Time)})
+	return nil
+}
+
+func addReceipt(b *store.Batch, ev events.Event, rank int) error {
+	r, err := decode[events.ReceiptData](ev)
+	if err != nil {
+		return err
+	}
+	if len(r.IDs) == 0 {
+		return fmt.Errorf("missing ids")
+	}
+	ts := r.Timestamp
+	if ts.IsZero() {
+		ts = ev.Time
+	}
+	for _, id := range r.IDs {
+		if id == "" {
+			continue
+		}
+		b.AddMessage(store.MessageRow{Tenant: ev.Tenant, Session: ev.Session, ID: clean(id), Chat: clean(r.Chat), Status: rank})
+		b.AddStatus(store.StatusRow{Tenant: ev.Tenant, Session: ev.Session, MessageID: clean(id),
+			Recipient: clean(r.Recipient), Status: rank, TS: store.Micros(ts)})
+	}
+	return nil
+}
+
+func addEdit(b *store.Batch, ev events.Event, opt Options) error {
+	e, err := decode[events.MessageEditedData](ev)
+	if err != nil {
+		return err
+	}
+	if err := required("id", e.ID); err != nil {
+		return err
+	}
+	ts := e.Timestamp
+	if ts.IsZero() {
+		ts = ev.Time
+	}
+	text := clean(e.Text)
+	if opt.Passthrough {
+		text = ""
+	}
+	id := clean(e.ID)
+	b.AddEdit(store.EditRow{Tenant: ev.Tenant, Session: ev.Session, MessageID: id, TS: store.Micros(ts), Text: text})
+	b.AddMessage(store.MessageRow{Tenant: ev.Tenant, Session: ev.Session, ID: id, Chat: clean(e.Chat),
+		EditTS: store.Micros(ts), EditText: text})
+	return nil
+}
+
+func addRevoke(b *store.Batch, ev events.Event) error {
+	r, err := decode[events.MessageRevokedData](ev)
+	if err != nil {
+		return err
+	}
+	if err := required("id", r.ID); err != nil {
+		return err
+	}
+	b.AddMessage(store.MessageRow{Tenant: ev.Tenant, Session: ev.Session, ID: clean(r.ID), Chat: clean(r.Chat), Revoked: true})
+	return nil
+}
+
+func addReaction(b *store.Batch, ev events.Event) error {
+	r, err := decode[events.ReactionData](ev)
+	if err != nil {
+		return err
+	}
+	if err := required("targetId", r.TargetID, "sender", r.Sender); err != nil {
+		return err
+	}
+	ts := r.Timestamp
+	if ts.IsZero() {
+		ts = ev.Time
+	}
+	target := clean(r.TargetID)
+	b.AddReaction(store.ReactionRow{Tenant: ev.Tenant, Session: ev.Session, MessageID: target,
+		Sender: clean(r.Sender), Emoji: clean(r.Emoji), TS: store.Micros(ts)})
+	b.AddMessage(store.MessageRow{Tenant: ev.Tenant, Session: ev.Session, ID: target, Chat: clean(r.Chat), HasReactions: true})
+	return nil
+}
+
+func addMediaStored(b *store.Batch, ev events.Event) error {
+	m, err := decode[events.MediaStoredData](ev)
+	if err != nil {
+		return err
+	}
+	if err := required("messageId", m.MessageID, "mediaId", m.MediaID); err != nil {
+		return err
+	}
+	b.AddMessage(store.MessageRow{Tenant: ev.Tenant, Session: ev.Session, ID: clean(m.MessageID),
+		Chat: clean(m.Chat), MediaID: clean(m.MediaID)})
+	return nil
+}
+
+func addDelivery(b *store.Batch, ev events.Event) error {
+	d, err := decode[events.WebhookDeliveryData](ev)
+	if err != nil {
+		return err
+	}
+	if err := required("webhook", d.Webhook); err != nil {
+		return err
+	}
+	outcome := map[events.Type]string{
+		events.WebhookSucceeded:     "succeeded",
+		events.WebhookAttemptFailed: "attempt_failed",
+		events.WebhookFailed:        "failed",
+	}[ev.EventType()]
+	b.AddDelivery(store.DeliveryRow{Tenant: ev.Tenant, EventID: ev.ID, Webhook: clean(d.Webhook),
+		DeliveryID: clean(d.DeliveryID), Attempt: d.Attempt, Outcome: outcome, TS: store.Micros(ev.Time),
+		Data: validJSON(ev.Data)})
+	return nil
+}

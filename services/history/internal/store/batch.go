@@ -1,0 +1,275 @@
+package store
+
+// Batch is a set of idempotent writes. Rows with the same key are merged in
+// memory exactly as the database merges them, so one statement per table
+// never touches a row twice.
+type Batch struct {
+	Events     []EventRow
+	Messages   []*MessageRow
+	Statuses   []StatusRow
+	Edits      []EditRow
+	Reactions  []*ReactionRow
+	Chats      []*ChatRow
+	Contacts   []*ContactRow
+	Groups     []*GroupRow
+	Deliveries []DeliveryRow
+
+	messageIdx  map[string]*MessageRow
+	reactionIdx map[string]*ReactionRow
+	chatIdx     map[string]*ChatRow
+	contactIdx  map[string]*ContactRow
+	groupIdx    map[string]*GroupRow
+}
+
+// Len is the number of rows in the batch.
+func (b *Batch) Len() int {
+	return len(b.Events) + len(b.Messages) + len(b.Statuses) + len(b.Edits) + len(b.Reactions) +
+		len(b.Chats) + len(b.Contacts) + len(b.Groups) + len(b.Deliveries)
+}
+
+// EventRow is one raw CloudEvent; Data is nil in pass-through mode.
+type EventRow struct {
+	Tenant, ID, Session, Type, Subject string
+	TS                                 int64
+	Data                               *string
+}
+
+// MessageRow is a message or, when Data is nil, a stub carrying something
+// that arrived before the message itself (a receipt, an edit, a reaction).
+type MessageRow struct {
+	Tenant, Session, ID string
+	Chat, Sender        string
+	FromMe              bool
+	Type                string
+	TS                  int64
+	Data                *string // events.MessageData JSON; nil for a stub
+	Status              int     // rank, never lowered
+	Error               string  // failure reason
+	Revoked             bool
+	EditTS              int64 // time of the newest edit
+	EditText            string
+	HasReactions        bool
+	MediaID             string
+}
+
+// StatusRow is one step of a status timeline.
+type StatusRow struct {
+	Tenant, Session, MessageID, Recipient string
+	Status                                int
+	TS                                    int64
+}
+
+// EditRow is one edit of a message: its new text.
+type EditRow struct {
+	Tenant, Session, MessageID string
+	TS                         int64
+	Text                       string
+}
+
+// ReactionRow is a sender's reaction; the newest wins, "" removes it.
+type ReactionRow struct {
+	Tenant, Session, MessageID, Sender, Emoji string
+	TS                                        int64
+}
+
+// ChatRow updates a chat: its last message and/or its state (name and
+// flags, applied when StateTS is not older than the stored one).
+type ChatRow struct {
+	Tenant, Session, JID, Type string
+	LastTS                     int64
+	LastID                     string
+	Name                       string
+	Archived, Pinned, Muted    *bool
+	StateTS                    int64
+}
+
+// ContactRow updates a contact; empty fields keep the stored value.
+type ContactRow struct {
+	Tenant, Session, JID                    string
+	LID, Phone, Name, PushName, BusinessName string
+}
+
+// GroupRow updates a group; nil fields keep the stored value, and an older
+// TS never overwrites a newer one.
+type GroupRow struct {
+	Tenant, Session, JID string
+	Subject              *string
+	Participants, Admins *string // JSON arrays
+	TS                   int64
+}
+
+// DeliveryRow is one webhook delivery attempt.
+type DeliveryRow struct {
+	Tenant, EventID, Webhook, DeliveryID string
+	Attempt                              int
+	Outcome                              string
+	TS                                   int64
+	Data                                 string // events.WebhookDeliveryData JSON
+}
+
+func key(parts ...string) string {
+	n := 0
+	for _, p := range parts {
+		n += len(p) + 1
+	}
+	b := make([]byte, 0, n)
+	for _, p := range parts {
+		b = append(b, p...)
+		b = append(b, 0)
+	}
+	return string(b)
+}
+
+// AddEvent adds a raw event.
+func (b *Batch) AddEvent(r EventRow) { b.Events = append(b.Events, r) }
+
+// AddStatus adds a status step.
+func (b *Batch) AddStatus(r StatusRow) { b.Statuses = append(b.Statuses, r) }
+
+// AddEdit adds an edit.
+func (b *Batch) AddEdit(r EditRow) { b.Edits = append(b.Edits, r) }
+
+// AddDelivery adds a delivery attempt.
+func (b *Batch) AddDelivery(r DeliveryRow) { b.Deliveries = append(b.Deliveries, r) }
+
+// AddMessage adds or merges a message (or stub).
+func (b *Batch) AddMessage(r MessageRow) {
+	k := key(r.Tenant, r.Session, r.ID)
+	if b.messageIdx == nil {
+		b.messageIdx = map[string]*MessageRow{}
+	}
+	if cur, ok := b.messageIdx[k]; ok {
+		cur.merge(&r)
+		return
+	}
+	row := r
+	b.messageIdx[k] = &row
+	b.Messages = append(b.Messages, &row)
+}
+
+// merge mirrors the ON CONFLICT clause of the messages upsert.
+func (m *MessageRow) merge(o *MessageRow) {
+	if m.Data == nil && o.Data != nil {
+		m.Chat, m.Sender, m.FromMe, m.Type, m.TS, m.Data = o.Chat, o.Sender, o.FromMe, o.Type, o.TS, o.Data
+	} else if m.Chat == "" {
+		m.Chat = o.Chat
+	}
+	m.Status = max(m.Status, o.Status)
+	if o.Error != "" {
+		m.Error = o.Error
+	}
+	m.Revoked = m.Revoked || o.Revoked
+	if o.EditTS > m.EditTS {
+		m.EditTS, m.EditText = o.EditTS, o.EditText
+	}
+	m.HasReactions = m.HasReactions || o.HasReactions
+	if o.MediaID != "" {
+		m.MediaID = o.MediaID
+	}
+}
+
+// AddReaction adds or merges a reaction.
+func (b *Batch) AddReaction(r ReactionRow) {
+	k := key(r.Tenant, r.Session, r.MessageID, r.Sender)
+	if b.reactionIdx == nil {
+		b.reactionIdx = map[string]*ReactionRow{}
+	}
+	if cur, ok := b.reactionIdx[k]; ok {
+		if r.TS > cur.TS {
+			*cur = r
+		}
+		return
+	}
+	row := r
+	b.reactionIdx[k] = &row
+	b.Reactions = append(b.Reactions, &row)
+}
+
+// AddChat adds or merges a chat update.
+func (b *Batch) AddChat(r ChatRow) {
+	k := key(r.Tenant, r.Session, r.JID)
+	if b.chatIdx == nil {
+		b.chatIdx = map[string]*ChatRow{}
+	}
+	cur, ok := b.chatIdx[k]
+	if !ok {
+		row := r
+		b.chatIdx[k] = &row
+		b.Chats = append(b.Chats, &row)
+		return
+	}
+	if cur.Type == "" {
+		cur.Type = r.Type
+	}
+	if r.LastTS > cur.LastTS || (r.LastTS == cur.LastTS && r.LastID > cur.LastID) {
+		cur.LastTS, cur.LastID = r.LastTS, r.LastID
+	}
+	if r.StateTS >= cur.StateTS {
+		if r.Name != "" {
+			cur.Name = r.Name
+		}
+		cur.Archived = pick(r.Archived, cur.Archived)
+		cur.Pinned = pick(r.Pinned, cur.Pinned)
+		cur.Muted = pick(r.Muted, cur.Muted)
+		cur.StateTS = r.StateTS
+	}
+}
+
+func pick[T any](newer, older *T) *T {
+	if newer != nil {
+		return newer
+	}
+	return older
+}
+
+func nonEmpty(newer, older string) string {
+	if newer != "" {
+		return newer
+	}
+	return older
+}
+
+// AddContact adds or merges a contact.
+func (b *Batch) AddContact(r ContactRow) {
+	k := key(r.Tenant, r.Session, r.JID)
+	if b.contactIdx == nil {
+		b.contactIdx = map[string]*ContactRow{}
+	}
+	cur, ok := b.contactIdx[k]
+	if !ok {
+		row := r
+		b.contactIdx[k] = &row
+		b.Contacts = append(b.Contacts, &row)
+		return
+	}
+	cur.LID = nonEmpty(r.LID, cur.LID)
+	cur.Phone = nonEmpty(r.Phone, cur.Phone)
+	cur.Name = nonEmpty(r.Name, cur.Name)
+	cur.PushName = nonEmpty(r.PushName, cur.PushName)
+	cur.BusinessName = nonEmpty(r.BusinessName, cur.BusinessName)
+}
+
+// AddGroup adds or merges a group update.
+func (b *Batch) AddGroup(r GroupRow) {
+	k := key(r.Tenant, r.Session, r.JID)
+	if b.groupIdx == nil {
+		b.groupIdx = map[string]*GroupRow{}
+	}
+	cur, ok := b.groupIdx[k]
+	if !ok {
+		row := r
+		b.groupIdx[k] = &row
+		b.Groups = append(b.Groups, &row)
+		return
+	}
+	if r.TS >= cur.TS {
+		cur.Subject = pick(r.Subject, cur.Subject)
+		cur.Participants = pick(r.Participants, cur.Participants)
+		cur.Admins = pick(r.Admins, cur.Admins)
+		cur.TS = r.TS
+	} else {
+		cur.Subject = pick(cur.Subject, r.Subject)
+		cur.Participants = pick(cur.Participants, r.Participants)
+		cur.Admins = pick(cur.Admins, r.Admins)
+	}
+}

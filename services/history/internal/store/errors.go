@@ -1,0 +1,11 @@
+package store
+
+import "errors"
+
+var (
+	// ErrNotFound is returned by Chat and Message when the tenant's
+	// session has no such row.
+	ErrNotFound = errors.New("not found")
+	// ErrBadCursor is returned by list queries for a cursor they did not issue.
+	ErrBadCursor = errors.New("bad cursor")
+)

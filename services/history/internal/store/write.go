@@ -1,0 +1,262 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// runner is what the shared SQL needs from an adapter: Postgres and SQLite
+// both accept $n placeholders, ON CONFLICT upserts and row values.
+type runner interface {
+	exec(ctx context.Context, sql string, args ...any) (int64, error)
+	query(ctx context.Context, sql string, args []any, each func(scanner) error) error
+}
+
+// scanner reads the current row.
+type scanner interface{ Scan(dest ...any) error }
+
+// maxParams keeps a statement under both databases' parameter limits.
+const maxParams = 30000
+
+// upsert is a multi-row INSERT ... ON CONFLICT statement.
+type upsert struct {
+	table string
+	cols  []string
+	tail  string // ON CONFLICT ...
+}
+
+// run inserts n rows, fill appending row i's values in column order.
+func (u upsert) run(ctx context.Context, r runner, n int, fill func(i int, args []any) []any) error {
+	per := maxParams / len(u.cols)
+	for start := 0; start < n; start += per {
+		end := min(n, start+per)
+		args := make([]any, 0, (end-start)*len(u.cols))
+		for i := start; i < end; i++ {
+			args = fill(i, args)
+		}
+		if _, err := r.exec(ctx, u.sql(end-start), args...); err != nil {
+			return fmt.Errorf("upsert %s: %w", u.table, err)
+		}
+	}
+	return nil
+}
+
+func (u upsert) sql(rows int) string {
+	var b strings.Builder
+	b.Grow(64 + rows*len(u.cols)*6 + len(u.tail))
+	b.WriteString("INSERT INTO ")
+	b.WriteString(u.table)
+	b.WriteString(" (")
+	b.WriteString(strings.Join(u.cols, ", "))
+	b.WriteString(") VALUES ")
+	p := 1
+	for i := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for j := range u.cols {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(p))
+			p++
+		}
+		b.WriteByte(')')
+	}
+	b.WriteByte(' ')
+	b.WriteString(u.tail)
+	return b.String()
+}
+
+var upsertEvents = upsert{"events",
+	[]string{"tenant", "id", "session", "type", "subject", "ts", "data"},
+	"ON CONFLICT (tenant, id) DO NOTHING"}
+
+const fillStub = "(messages.data IS NULL AND excluded.data IS NOT NULL)"
+
+var upsertMessages = upsert{"messages",
+	[]string{"tenant", "session", "id", "chat", "sender", "from_me", "type", "ts", "data",
+		"status", "error", "revoked", "edit_ts", "edit_text", "has_reactions", "media_id"},
+	`ON CONFLICT (tenant, session, id) DO UPDATE SET
+	chat = CASE WHEN ` + fillStub + ` OR messages.chat = '' THEN excluded.chat ELSE messages.chat END,
+	sender = CASE WHEN ` + fillStub + ` THEN excluded.sender ELSE messages.sender END,
+	from_me = CASE WHEN ` + fillStub + ` THEN excluded.from_me ELSE messages.from_me END,
+	type = CASE WHEN ` + fillStub + ` THEN excluded.type ELSE messages.type END,
+	ts = CASE WHEN ` + fillStub + ` THEN excluded.ts ELSE messages.ts END,
+	data = CASE WHEN ` + fillStub + ` THEN excluded.data ELSE messages.data END,
+	status = CASE WHEN excluded.status > messages.status THEN excluded.status ELSE messages.status END,
+	error = CASE WHEN excluded.error <> '' THEN excluded.error ELSE messages.error END,
+	revoked = (messages.revoked OR excluded.revoked),
+	edit_ts = CASE WHEN excluded.edit_ts > messages.edit_ts THEN excluded.edit_ts ELSE messages.edit_ts END,
+	edit_text = CASE WHEN excluded.edit_ts > messages.edit_ts THEN excluded.edit_text ELSE messages.edit_text END,
+	has_reactions = (messages.has_reactions OR excluded.has_reactions),
+	media_id = CASE WHEN excluded.media_id <> '' THEN excluded.media_id ELSE messages.media_id END
+	WHERE ` + fillStub + ` OR (messages.chat = '' AND excluded.chat <> '')
+	OR excluded.status > messages.status OR (excluded.error <> '' AND excluded.error <> messages.error)
+	OR (excluded.revoked AND NOT messages.revoked) OR excluded.edit_ts > messages.edit_ts
+	OR (excluded.has_reactions AND NOT messages.has_reactions)
+	OR (excluded.media_id <> '' AND excluded.media_id <> messages.media_id)`}
+
+var upsertStatuses = upsert{"message_statuses",
+	[]string{"tenant", "session", "message_id", "recipient", "status", "ts"},
+	"ON CONFLICT (tenant, session, message_id, recipient, status) DO NOTHING"}
+
+var upsertEdits = upsert{"message_edits",
+	[]string{"tenant", "session", "message_id", "ts", "text"},
+	"ON CONFLICT (tenant, session, message_id, ts) DO NOTHING"}
+
+var upsertReactions = upsert{"reactions",
+	[]string{"tenant", "session", "message_id", "sender", "emoji", "ts"},
+	`ON CONFLICT (tenant, session, message_id, sender) DO UPDATE SET
+	emoji = excluded.emoji, ts = excluded.ts WHERE excluded.ts > reactions.ts`}
+
+const chatState = "excluded.state_ts >= chats.state_ts"
+
+var upsertChats = upsert{"chats",
+	[]string{"tenant", "session", "jid", "type", "name", "last_ts", "last_id", "archived", "pinned", "muted", "state_ts"},
+	`ON CONFLICT (tenant, session, jid) DO UPDATE SET
+	type = CASE WHEN chats.type = '' THEN excluded.type ELSE chats.type END,
+	last_ts = CASE WHEN excluded.last_ts > chats.last_ts OR (excluded.last_ts = chats.last_ts AND excluded.last_id > chats.last_id) THEN excluded.last_ts ELSE chats.last_ts END,
+	last_id = CASE WHEN excluded.last_ts > chats.last_ts OR (excluded.last_ts = chats.last_ts AND excluded.last_id > chats.last_id) THEN excluded.last_id ELSE chats.last_id END,
+	name = CASE WHEN excluded.name <> '' AND ` + chatState + ` THEN excluded.name ELSE chats.name END,
+	archived = CASE WHEN excluded.archived IS NOT NULL AND ` + chatState + ` THEN excluded.archived ELSE chats.archived END,
+	pinned = CASE WHEN excluded.pinned IS NOT NULL AND ` + chatState + ` THEN excluded.pinned ELSE chats.pinned END,
+	muted = CASE WHEN excluded.muted IS NOT NULL AND ` + chatState + ` THEN excluded.muted ELSE chats.muted END,
+	state_ts = CASE WHEN excluded.state_ts > chats.state_ts THEN excluded.state_ts ELSE chats.state_ts END
+	WHERE chats.type = '' OR excluded.last_ts > chats.last_ts OR (excluded.last_ts = chats.last_ts AND excluded.last_id > chats.last_id)
+	OR excluded.state_ts > chats.state_ts OR (excluded.state_ts = chats.state_ts AND excluded.state_ts > 0)`}
+
+var upsertContacts = upsert{"contacts",
+	[]string{"tenant", "session", "jid", "lid", "phone", "name", "push_name", "business_name"},
+	`ON CONFLICT (tenant, session, jid) DO UPDATE SET
+	lid = CASE WHEN excluded.lid <> '' THEN excluded.lid ELSE contacts.lid END,
+	phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE contacts.phone END,
+	name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END,
+	push_name = CASE WHEN excluded.push_name <> '' THEN excluded.push_name ELSE contacts.push_name END,
+	business_name = CASE WHEN excluded.business_name <> '' THEN excluded.business_name ELSE contacts.business_name END
+	WHERE (excluded.lid <> '' AND excluded.lid <> contacts.lid) OR (excluded.phone <> '' AND excluded.phone <> contacts.phone)
+	OR (excluded.name <> '' AND excluded.name <> contacts.name) OR (excluded.push_name <> '' AND excluded.push_name <> contacts.push_name)
+	OR (excluded.business_name <> '' AND excluded.business_name <> contacts.business_name)`}
+
+const groupNewer = "(excluded.ts >= wa_groups.ts)"
+
+var upsertGroups = upsert{"wa_groups",
+	[]string{"tenant", "session", "jid", "subject", "participants", "admins", "ts"},
+	`ON CONFLICT (tenant, session, jid) DO UPDATE SET
+	subject = CASE WHEN excluded.subject IS NOT NULL AND (` + groupNewer + ` OR wa_groups.subject IS NULL) THEN excluded.subject ELSE wa_groups.subject END,
+	participants = CASE WHEN excluded.participants IS NOT NULL AND (` + groupNewer + ` OR wa_groups.participants IS NULL) THEN excluded.participants ELSE wa_groups.participants END,
+	admins = CASE WHEN excluded.admins IS NOT NULL AND (` + groupNewer + ` OR wa_groups.admins IS NULL) THEN excluded.admins ELSE wa_groups.admins END,
+	ts = CASE WHEN excluded.ts > wa_groups.ts THEN excluded.ts ELSE wa_groups.ts END`}
+
+var upsertDeliveries = upsert{"deliveries",
+	[]string{"tenant", "event_id", "webhook", "delivery_id", "attempt", "outcome", "ts", "data"},
+	"ON CONFLICT (tenant, event_id) DO NOTHING"}
+
+// writeBatch applies b through r (inside the adapter's transaction). Rows
+// are sorted by key so concurrent writers lock in the same order.
+func writeBatch(ctx context.Context, r runner, b *Batch) error {
+	steps := []func(context.Context, runner, *Batch) error{
+		writeEvents, writeMessages, writeStatuses, writeEdits, writeReactions,
+		writeChats, writeContacts, writeGroups, writeDeliveries,
+	}
+	for _, step := range steps {
+		if err := step(ctx, r, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeEvents(ctx context.Context, r runner, b *Batch) error {
+	rows := b.Events
+	return upsertEvents.run(ctx, r, len(rows), func(i int, a []any) []any {
+		e := rows[i]
+		return append(a, e.Tenant, e.ID, e.Session, e.Type, e.Subject, e.TS, e.Data)
+	})
+}
+
+func writeMessages(ctx context.Context, r runner, b *Batch) error {
+	rows := b.Messages
+	slices.SortFunc(rows, func(x, y *MessageRow) int {
+		return cmp.Or(cmp.Compare(x.Tenant, y.Tenant), cmp.Compare(x.Session, y.Session), cmp.Compare(x.ID, y.ID))
+	})
+	return upsertMessages.run(ctx, r, len(rows), func(i int, a []any) []any {
+		m := rows[i]
+		return append(a, m.Tenant, m.Session, m.ID, m.Chat, m.Sender, m.FromMe, m.Type, m.TS, m.Data,
+			m.Status, m.Error, m.Revoked, m.EditTS, m.EditText, m.HasReactions, m.MediaID)
+	})
+}
+
+func writeStatuses(ctx context.Context, r runner, b *Batch) error {
+	rows := b.Statuses
+	return upsertStatuses.run(ctx, r, len(rows), func(i int, a []any) []any {
+		s := rows[i]
+		return append(a, s.Tenant, s.Session, s.MessageID, s.Recipient, s.Status, s.TS)
+	})
+}
+
+func writeEdits(ctx context.Context, r runner, b *Batch) error {
+	rows := b.Edits
+	return upsertEdits.run(ctx, r, len(rows), func(i int, a []any) []any {
+		e := rows[i]
+		return append(a, e.Tenant, e.Session, e.MessageID, e.TS, e.Text)
+	})
+}
+
+func writeReactions(ctx context.Context, r runner, b *Batch) error {
+	rows := b.Reactions
+	slices.SortFunc(rows, func(x, y *ReactionRow) int {
+		return cmp.Compare(key(x.Tenant, x.Session, x.MessageID, x.Sender), key(y.Tenant, y.Session, y.MessageID, y.Sender))
+	})
+	return upsertReactions.run(ctx, r, len(rows), func(i int, a []any) []any {
+		x := rows[i]
+		return append(a, x.Tenant, x.Session, x.MessageID, x.Sender, x.Emoji, x.TS)
+	})
+}
+
+func writeChats(ctx context.Context, r runner, b *Batch) error {
+	rows := b.Chats
+	slices.SortFunc(rows, func(x, y *ChatRow) int {
+		return cmp.Compare(key(x.Tenant, x.Session, x.JID), key(y.Tenant, y.Session, y.JID))
+	})
+	return upsertChats.run(ctx, r, len(rows), func(i int, a []any) []any {
+		c := rows[i]
+		return append(a, c.Tenant, c.Session, c.JID, c.Type, c.Name, c.LastTS, c.LastID, c.Archived, c.Pinned, c.Muted, c.StateTS)
+	})
+}
+
+func writeContacts(ctx context.Context, r runner, b *Batch) error {
+	rows := b.Contacts
+	slices.SortFunc(rows, func(x, y *ContactRow) int {
+		return cmp.Compare(key(x.Tenant, x.Session, x.JID), key(y.Tenant, y.Session, y.JID))
+	})
+	return upsertContacts.run(ctx, r, len(rows), func(i int, a []any) []any {
+		c := rows[i]
+		return append(a, c.Tenant, c.Session, c.JID, c.LID, c.Phone, c.Name, c.PushName, c.BusinessName)
+	})
+}
+
+func writeGroups(ctx context.Context, r runner, b *Batch) error {
+	rows := b.Groups
+	slices.SortFunc(rows, func(x, y *GroupRow) int {
+		return cmp.Compare(key(x.Tenant, x.Session, x.JID), key(y.Tenant, y.Session, y.JID))
+	})
+	return upsertGroups.run(ctx, r, len(rows), func(i int, a []any) []any {
+		g := rows[i]
+		return append(a, g.Tenant, g.Session, g.JID, g.Subject, g.Participants, g.Admins, g.TS)
+	})
+}
+
+func writeDeliveries(ctx context.Context, r runner, b *Batch) error {
+	rows := b.Deliveries
+	return upsertDeliveries.run(ctx, r, len(rows), func(i int, a []any) []any {
+		d := rows[i]
+		return append(a, d.Tenant, d.EventID, d.Webhook, d.DeliveryID, d.Attempt, d.Outcome, d.TS, d.Data)
+	})
+}
