@@ -85,7 +85,7 @@ type ChatRow struct {
 
 // ContactRow updates a contact; empty fields keep the stored value.
 type ContactRow struct {
-	Tenant, Session, JID                    string
+	Tenant, Session, JID                     string
 	LID, Phone, Name, PushName, BusinessName string
 }
 

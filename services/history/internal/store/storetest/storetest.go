@@ -384,4 +384,3 @@ func testFailedAndMedia(t *testing.T, s store.Store) {
 		t.Fatalf("failed after sent = %+v", m)
 	}
 }
-
