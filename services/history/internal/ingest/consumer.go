@@ -1,0 +1,153 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
+
+	"github.com/wamesh/wamesh/pkg/natsx"
+	"github.com/wamesh/wamesh/services/history/internal/store"
+)
+
+// DurableName is the durable consumer of WAMESH_EVENTS owned by history.
+const DurableName = "history"
+
+// Defaults of Consumer.
+const (
+	DefaultBatchSize   = 500
+	DefaultLinger      = 5 * time.Millisecond
+	DefaultRetryDelay  = 2 * time.Second
+	DefaultPoisonAfter = 5
+	applyTimeout       = 30 * time.Second
+)
+
+// Consumer writes WAMESH_EVENTS into the store in batches: one transaction
+// per batch, acked only after commit. Poison events are terminated; on
+// database errors the batch is negatively acknowledged with a delay.
+type Consumer struct {
+	Store       store.Store
+	JS          jetstream.JetStream
+	Log         *slog.Logger
+	Options     Options
+	BatchSize   int           // events per transaction (DefaultBatchSize)
+	Linger      time.Duration // how long to wait for more events before writing (DefaultLinger)
+	RetryDelay  time.Duration // Nak delay after a database error (DefaultRetryDelay)
+	PoisonAfter int           // deliveries after which an event failing on a healthy database is terminated
+	Meter       metric.Meter  // optional
+
+	stats   Stats
+	metrics consumerMetrics
+}
+
+// Stats counts what the consumer did, for tests and logs.
+type Stats struct {
+	Stored   atomic.Int64 // events committed
+	Poison   atomic.Int64 // events terminated
+	Failures atomic.Int64 // failed batch writes
+}
+
+// Stats returns the live counters.
+func (c *Consumer) Stats() *Stats { return &c.stats }
+
+type consumerMetrics struct {
+	stored, poison, failures metric.Int64Counter
+}
+
+func (c *Consumer) defaults() error {
+	if c.BatchSize <= 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if c.Linger <= 0 {
+		c.Linger = DefaultLinger
+	}
+	if c.RetryDelay <= 0 {
+		c.RetryDelay = DefaultRetryDelay
+	}
+	if c.PoisonAfter <= 0 {
+		c.PoisonAfter = DefaultPoisonAfter
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	m := c.Meter
+	if m == nil {
+		m = noop.NewMeterProvider().Meter("history")
+	}
+	var errs [3]error
+	c.metrics.stored, errs[0] = m.Int64Counter("wamesh_history_events_stored", metric.WithDescription("events committed to the history database"))
+	c.metrics.poison, errs[1] = m.Int64Counter("wamesh_history_events_poison", metric.WithDescription("events terminated as unstorable"))
+	c.metrics.failures, errs[2] = m.Int64Counter("wamesh_history_batch_failures", metric.WithDescription("batch writes that failed and were retried"))
+	return errors.Join(errs[:]...)
+}
+
+// ConsumerConfig is the durable consumer history creates (or updates).
+func (c *Consumer) ConsumerConfig() jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:       DurableName,
+		Description:   "history: persists every event",
+		FilterSubject: natsx.SubjectsEvents,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       applyTimeout + 30*time.Second,
+		MaxAckPending: max(10_000, 4*c.BatchSize),
+	}
+}
+
+// Run consumes until ctx ends; the batch in hand when it does is finished.
+func (c *Consumer) Run(ctx context.Context) error {
+	if err := c.defaults(); err != nil {
+		return fmt.Errorf("history metrics: %w", err)
+	}
+	cons, err := c.JS.CreateOrUpdateConsumer(ctx, natsx.StreamEvents, c.ConsumerConfig())
+	if err != nil {
+		return fmt.Errorf("create history consumer: %w", err)
+	}
+	iter, err := cons.Messages(jetstream.PullMaxMessages(2 * c.BatchSize))
+	if err != nil {
+		return fmt.Errorf("consume %s: %w", natsx.StreamEvents, err)
+	}
+	stop := context.AfterFunc(ctx, iter.Stop)
+	defer stop()
+	defer iter.Stop()
+	for {
+		msgs, err := c.collect(iter)
+		if len(msgs) > 0 {
+			c.process(ctx, msgs)
+		}
+		switch {
+		case errors.Is(err, jetstream.ErrMsgIteratorClosed):
+			return nil
+		case err != nil:
+			c.Log.Warn("history consumer", "err", err)
+		}
+	}
+}
+
+// collect blocks for one message, then takes what arrives within Linger,
+// up to BatchSize.
+func (c *Consumer) collect(iter jetstream.MessagesContext) ([]jetstream.Msg, error) {
+	first, err := iter.Next()
+	if err != nil {
+		return nil, err
+	}
+	msgs := []jetstream.Msg{first}
+	for len(msgs) < c.BatchSize {
+		m, err := iter.Next(jetstream.NextMaxWait(c.Linger))
+		if errors.Is(err, nats.ErrTimeout) {
+			break
+		}
+		if err != nil {
+			return msgs, err
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, nil
+}
