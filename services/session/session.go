@@ -3,11 +3,21 @@ package session
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
 
+	"github.com/wamesh/wamesh/pkg/httpx"
+	"github.com/wamesh/wamesh/pkg/ids"
 	"github.com/wamesh/wamesh/pkg/natsx"
 	"github.com/wamesh/wamesh/pkg/service"
 	"github.com/wamesh/wamesh/pkg/telemetry"
+	"github.com/wamesh/wamesh/services/session/internal/cluster"
 )
 
 // Config of the session service, read from WAMESH_* variables.
@@ -19,20 +29,109 @@ type Config struct {
 	DataDir     string `env:"WAMESH_DATA_DIR" envDefault:"./data"` // SQLite files live here when DatabaseURL is empty
 	DatabaseURL string `env:"WAMESH_DATABASE_URL"`                 // postgres://...; empty = SQLite under DataDir
 
+	Shards             int           `env:"WAMESH_SHARDS" envDefault:"64"`                   // shard count, fixed for the cluster's life (1..1024)
+	PodID              string        `env:"WAMESH_POD_ID"`                                   // unique pod id; empty = hostname + random suffix
+	ConnectConcurrency int           `env:"WAMESH_CONNECT_CONCURRENCY" envDefault:"8"`       // sessions connecting at once (startup, takeover)
+	ConnectJitter      time.Duration `env:"WAMESH_CONNECT_JITTER" envDefault:"250ms"`        // random delay before each connect
+	ConnectBackoff     time.Duration `env:"WAMESH_CONNECT_BACKOFF" envDefault:"1s"`          // first retry delay of a failed start (doubles to 30s)
+	CommandAckWait     time.Duration `env:"WAMESH_COMMAND_ACK_WAIT" envDefault:"60s"`        // command consumer AckWait (kept alive while working)
+	CommandMaxDeliver  int           `env:"WAMESH_COMMAND_MAX_DELIVER" envDefault:"20"`      // deliveries before a failing command is dropped
+	CommandMaxPending  int           `env:"WAMESH_COMMAND_MAX_ACK_PENDING" envDefault:"256"` // unacked commands per shard
+
 	// Shared is set by the all-in-one; zero when standalone.
 	Shared service.Shared
 }
 
 // Validate checks what env parsing cannot.
-func (c *Config) Validate() error { return c.NATS.Validate() }
+func (c *Config) Validate() error {
+	errs := []error{c.NATS.Validate()}
+	if c.Shards < 1 || c.Shards > 1024 {
+		errs = append(errs, fmt.Errorf("WAMESH_SHARDS: expected 1 to 1024, got %d", c.Shards))
+	}
+	if c.PodID != "" && !ids.Valid(c.PodID) {
+		errs = append(errs, fmt.Errorf("WAMESH_POD_ID: expected [A-Za-z0-9_-]{1,64}, got %q", c.PodID))
+	}
+	if c.ConnectConcurrency < 1 {
+		errs = append(errs, fmt.Errorf("WAMESH_CONNECT_CONCURRENCY: expected at least 1, got %d", c.ConnectConcurrency))
+	}
+	if c.ConnectJitter < 0 || c.ConnectBackoff <= 0 {
+		errs = append(errs, errors.New("WAMESH_CONNECT_JITTER and WAMESH_CONNECT_BACKOFF: expected positive durations"))
+	}
+	if c.CommandAckWait < time.Second || c.CommandMaxDeliver < 1 || c.CommandMaxPending < 1 {
+		errs = append(errs, errors.New("WAMESH_COMMAND_ACK_WAIT (>= 1s), WAMESH_COMMAND_MAX_DELIVER and WAMESH_COMMAND_MAX_ACK_PENDING (>= 1): out of range"))
+	}
+	return errors.Join(errs...)
+}
 
-// Run runs the session service until ctx ends.
+// Run runs the session service until ctx ends, then leaves the cluster
+// gracefully (sessions stopped, leases released) before closing NATS.
 func Run(ctx context.Context, cfg Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
 	base, err := service.Start(ctx, "session", cfg.NATS, cfg.Telemetry, cfg.Shared)
 	if err != nil {
 		return fmt.Errorf("start session: %w", err)
 	}
 	defer base.Close()
-	base.Logger.Info("session started", "ops", cfg.OpsAddr)
-	return base.ServeOps(ctx, cfg.OpsAddr)
+	pod := cfg.PodID
+	if pod == "" {
+		pod = defaultPodID()
+	}
+	sessions, closeEngine, err := newEngine(ctx, cfg, base, pod)
+	if err != nil {
+		return err
+	}
+	defer closeEngine()
+	cl, err := cluster.New(base.NC, base.JS, sessions, clusterOptions(cfg, base, pod))
+	if err != nil {
+		return err
+	}
+	base.Logger.Info("session started", "pod", pod, "shards", cfg.Shards, "ops", cfg.OpsAddr)
+	var wg sync.WaitGroup
+	var clusterErr, opsErr error
+	wg.Go(func() { clusterErr = cl.Run(ctx) })
+	wg.Go(func() { opsErr = base.ServeOps(ctx, cfg.OpsAddr, assignmentCheck(cl)) })
+	wg.Wait()
+	return errors.Join(clusterErr, opsErr)
+}
+
+func clusterOptions(cfg Config, base *service.Base, pod string) cluster.Options {
+	return cluster.Options{
+		PodID: pod, Shards: cfg.Shards,
+		MemberTTL: cfg.NATS.MemberTTL, LeaseTTL: cfg.NATS.LeaseTTL,
+		ConnectConcurrency: cfg.ConnectConcurrency, ConnectJitter: cfg.ConnectJitter, ConnectBackoff: cfg.ConnectBackoff,
+		AckWait: cfg.CommandAckWait, MaxDeliver: cfg.CommandMaxDeliver, MaxAckPending: cfg.CommandMaxPending,
+		Logger: base.Logger,
+		Meter:  base.Tel.Meter("github.com/wamesh/wamesh/services/session"),
+		Tracer: base.Tel.Tracer("github.com/wamesh/wamesh/services/session"),
+	}
+}
+
+// assignmentCheck is the /readyz check "this pod holds every shard it should".
+func assignmentCheck(cl *cluster.Cluster) httpx.Check {
+	return httpx.Check{Name: "shards", Fn: func(context.Context) error {
+		if !cl.Ready() {
+			return errors.New("first shard assignment not complete")
+		}
+		return nil
+	}}
+}
+
+// defaultPodID is the hostname plus a random suffix, cut to a valid id.
+func defaultPodID() string {
+	host, _ := os.Hostname()
+	host = strings.Map(func(r rune) rune {
+		if ids.Valid(string(r)) {
+			return r
+		}
+		return '-'
+	}, host)
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	suffix := hex.EncodeToString(b)
+	if host == "" {
+		host = "session"
+	}
+	return host[:min(len(host), ids.MaxLen-len(suffix)-1)] + "-" + suffix
 }

@@ -25,6 +25,7 @@ type ledger struct {
 	execPod    map[string][]string // command id -> pods that executed it
 	acked      map[string]int      // command id -> confirmed acks
 	failOnce   map[string]bool     // command id -> fail its first execution with a transient error
+	failStart  map[string]bool     // pod -> every Start fails
 	violations []string
 }
 
@@ -33,7 +34,7 @@ func newLedger() *ledger {
 		owner: map[string]string{}, starts: map[string]int{}, stops: map[string][]string{},
 		deletes: map[string]int{}, defs: map[string]control.Session{}, epochs: map[string]uint64{},
 		executed: map[string][]string{}, execPod: map[string][]string{}, acked: map[string]int{},
-		failOnce: map[string]bool{},
+		failOnce: map[string]bool{}, failStart: map[string]bool{},
 	}
 }
 
@@ -82,6 +83,9 @@ var errTransient = errors.New("transient test failure")
 func (f *fakeSessions) Start(_ context.Context, s control.Session, epoch uint64) error {
 	f.l.lock.Lock()
 	defer f.l.lock.Unlock()
+	if f.l.failStart[f.pod] {
+		return errTransient
+	}
 	if o := f.l.owner[s.ID]; o != "" && o != f.pod {
 		f.l.violate("%s started %s while %s still runs it", f.pod, s.ID, o)
 	}

@@ -39,10 +39,32 @@ func (l *leases) acquire(ctx context.Context, shardNo int) (*lease, error) {
 	now := time.Now()
 	rev, err := l.kv.Create(ctx, leaseKey(shardNo), []byte(l.self))
 	if errors.Is(err, jetstream.ErrKeyExists) {
-		return nil, nil
+		return l.reclaim(ctx, shardNo, now)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("acquire %s: %w", leaseKey(shardNo), err)
+	}
+	return &lease{shard: shardNo, epoch: rev, rev: rev, renewedAt: now}, nil
+}
+
+// reclaim takes over a lease left by an earlier run of this same pod id
+// (a restart after a crash with a stable WAMESH_POD_ID, e.g. a StatefulSet
+// pod or the all-in-one): that process is gone, so waiting for the TTL
+// gains nothing. A lease of another pod gives (nil, nil).
+func (l *leases) reclaim(ctx context.Context, shardNo int, now time.Time) (*lease, error) {
+	e, err := l.kv.Get(ctx, leaseKey(shardNo))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, nil // released meanwhile; the next round creates it
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", leaseKey(shardNo), err)
+	}
+	if string(e.Value()) != l.self {
+		return nil, nil
+	}
+	rev, err := l.kv.Update(ctx, leaseKey(shardNo), []byte(l.self), e.Revision())
+	if err != nil {
+		return nil, nil // someone else moved first
 	}
 	return &lease{shard: shardNo, epoch: rev, rev: rev, renewedAt: now}, nil
 }

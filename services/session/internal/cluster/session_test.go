@@ -1,0 +1,125 @@
+package cluster
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/wamesh/wamesh/pkg/commands"
+	"github.com/wamesh/wamesh/pkg/control"
+	"github.com/wamesh/wamesh/pkg/natsx"
+	"github.com/wamesh/wamesh/pkg/testutil"
+)
+
+// TestSessionLifecycle: a definition change restarts the session with the
+// new definition, a deletion calls Delete, a new session starts.
+func TestSessionLifecycle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 4, 15*time.Second)
+	e.putSession("s1")
+	in := e.start("pod-a")
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.l.ownerOf("s1") == "pod-a" }, "s1 started")
+
+	e.putSession("s1", func(s *control.Session) { s.Restart = 1 })
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		e.l.lock.Lock()
+		defer e.l.lock.Unlock()
+		return e.l.defs["s1"].Restart == 1 && e.l.starts["s1"] == 2
+	}, "restart bump re-applied with Start")
+
+	e.putSession("s2")
+	testutil.Eventually(t, 5*time.Second, func() bool { return e.l.ownerOf("s2") == "pod-a" }, "new session started")
+
+	if err := e.kv(natsx.BucketSessions).Delete(testutil.Context(t), "s1"); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		e.l.lock.Lock()
+		defer e.l.lock.Unlock()
+		return e.l.deletes["s1"] == 1
+	}, "deleted session wiped with Delete")
+	in.stop(t, false)
+	if r := e.l.stopReasons("s1"); len(r) != 0 {
+		t.Errorf("deleted s1 was stopped too: %v", r)
+	}
+}
+
+// TestRPC: the owner answers RPCs of its sessions; another tenant's or an
+// unknown session gets SESSION_NOT_FOUND; after shutdown nobody answers.
+func TestRPC(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 4, 15*time.Second)
+	e.putSession("s1")
+	in := e.start("pod-a")
+	testutil.Eventually(t, 10*time.Second, func() bool { return in.c.Ready() && e.l.ownerOf("s1") == "pod-a" }, "ready")
+	ctx := testutil.Context(t)
+	for _, tc := range []struct {
+		name, tenant, session string
+		code                  commands.Code
+	}{
+		{"owner answers", "t1", "s1", ""},
+		{"other tenant", "t2", "s1", commands.CodeSessionNotFound},
+		{"unknown session", "t1", "nope", commands.CodeSessionNotFound},
+	} {
+		var got rpcAnswer
+		err := commands.Call(ctx, e.nc, e.shards, commands.Request{Tenant: tc.tenant, Session: tc.session, Op: commands.OpStatus}, &got)
+		if tc.code == "" {
+			if err != nil || got.Pod != "pod-a" || got.Session != "s1" {
+				t.Errorf("%s: got %+v, %v", tc.name, got, err)
+			}
+			continue
+		}
+		if commands.CodeOf(err) != tc.code {
+			t.Errorf("%s: got %v, want %s", tc.name, err, tc.code)
+		}
+	}
+	in.stop(t, false)
+	err := commands.Call(ctx, e.nc, e.shards, commands.Request{Tenant: "t1", Session: "s1", Op: commands.OpStatus}, nil)
+	if !errors.Is(err, commands.ErrNoOwner) {
+		t.Errorf("after shutdown: got %v, want SESSION_UNAVAILABLE", err)
+	}
+}
+
+// TestCrashRedeliversHeldCommandsAtOnce: commands the crashed pod received
+// but never ran (its session could not start) reach the next owner right
+// after the lease moves, in order, not after the 30s AckWait: the new owner
+// recreates the shard consumer.
+func TestCrashRedeliversHeldCommandsAtOnce(t *testing.T) {
+	t.Parallel()
+	const ttl = 2 * time.Second
+	e := newEnv(t, 1, ttl)
+	e.putSession("s1")
+	e.l.lock.Lock()
+	e.l.failStart["pod-a"] = true
+	e.l.lock.Unlock()
+	slow := func(o *Options) { o.AckWait = 30 * time.Second; o.ConnectBackoff = time.Minute }
+	a := e.start("pod-a", slow)
+	testutil.Eventually(t, 10*time.Second, func() bool { return a.c.Ready() }, "pod-a ready")
+	want := []string{"c1", "c2", "c3", "c4"}
+	for _, id := range want {
+		e.publish(commands.KindSendMessage, "s1", id)
+	}
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		cons, err := e.js.Consumer(testutil.Context(t), natsx.StreamCommands, commands.ShardConsumerName(0))
+		if err != nil {
+			return false
+		}
+		ci, err := cons.Info(testutil.Context(t))
+		return err == nil && ci.NumAckPending == len(want)
+	}, "pod-a holds the four commands unacked")
+	a.stop(t, true)
+	e.start("pod-b", slow)
+	testutil.Eventually(t, ttl+5*time.Second, func() bool {
+		e.l.lock.Lock()
+		defer e.l.lock.Unlock()
+		return len(e.l.executed["s1"]) == len(want)
+	}, "pod-b ran the held commands within the lease TTL + 5s")
+	e.l.lock.Lock()
+	got := append([]string(nil), e.l.executed["s1"]...)
+	e.l.lock.Unlock()
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("order after takeover: got %v, want %v", got, want)
+		}
+	}
+}
