@@ -32,7 +32,7 @@ type wameshService struct {
 	load func(env map[string]string) (any, error)
 }
 
-func loader[C any]() func(map[string]string) (any, error) {
+func configLoader[C any]() func(map[string]string) (any, error) {
 	return func(env map[string]string) (any, error) {
 		var c C
 		err := config.LoadFrom(&c, env)
@@ -42,13 +42,13 @@ func loader[C any]() func(map[string]string) (any, error) {
 
 var wameshServices = map[string]wameshService{
 	"gateway": {reflect.TypeFor[gateway.Config](), "WAMESH_HTTP_ADDR",
-		[]string{"WAMESH_NATS_URL", "WAMESH_ADMIN_KEY"}, loader[gateway.Config]()},
+		[]string{"WAMESH_NATS_URL", "WAMESH_ADMIN_KEY"}, configLoader[gateway.Config]()},
 	"session": {reflect.TypeFor[session.Config](), "WAMESH_SESSION_ADDR",
-		[]string{"WAMESH_NATS_URL", "WAMESH_DATABASE_URL"}, loader[session.Config]()},
+		[]string{"WAMESH_NATS_URL", "WAMESH_DATABASE_URL"}, configLoader[session.Config]()},
 	"dispatcher": {reflect.TypeFor[dispatcher.Config](), "WAMESH_DISPATCHER_ADDR",
-		[]string{"WAMESH_NATS_URL"}, loader[dispatcher.Config]()},
+		[]string{"WAMESH_NATS_URL"}, configLoader[dispatcher.Config]()},
 	"history": {reflect.TypeFor[history.Config](), "WAMESH_HISTORY_ADDR",
-		[]string{"WAMESH_NATS_URL", "WAMESH_DATABASE_URL"}, loader[history.Config]()},
+		[]string{"WAMESH_NATS_URL", "WAMESH_DATABASE_URL"}, configLoader[history.Config]()},
 }
 
 func serviceNames() []string {
