@@ -3,6 +3,9 @@ package waemu
 import (
 	"testing"
 	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/types/events"
 )
 
 func TestQRPairingAndLogin(t *testing.T) {
@@ -17,4 +20,28 @@ func TestQRPairingAndLogin(t *testing.T) {
 		conns := srv.ActiveConnections()
 		return len(conns) == 1 && conns[0].Device == *tc.Client.Store.ID
 	})
+}
+
+func TestPairingCode(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	tc := newTestClient(t, srv, "")
+	if err := tc.Client.Connect(); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	waitEvent[*events.QR](tc, 10*time.Second, nil)
+	code, err := tc.Client.PairPhone(t.Context(), alice.Number(), true, whatsmeow.PairClientChrome, "Chrome (Linux)")
+	if err != nil {
+		t.Fatalf("pair phone: %v", err)
+	}
+	dev, err := alice.EnterPairCode(t.Context(), code)
+	if err != nil {
+		t.Fatalf("enter code: %v", err)
+	}
+	waitEvent[*events.PairSuccess](tc, 10*time.Second, nil)
+	waitEvent[*events.Connected](tc, 30*time.Second, nil)
+	if *tc.Client.Store.ID != dev {
+		t.Fatalf("store id %s, want %s", tc.Client.Store.ID, dev)
+	}
 }
