@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -110,10 +111,7 @@ func (c *Cluster) startSpan(ctx context.Context, m jetstream.Msg, cmd commands.C
 	if c.opts.Tracer == nil {
 		return ctx, trace.SpanFromContext(ctx)
 	}
-	parent := telemetry.ExtractNATS(ctx, m.Headers())
-	if !trace.SpanContextFromContext(parent).IsValid() {
-		parent = telemetry.ContextWithTraceParent(ctx, cmd.TraceParent)
-	}
+	parent := remoteParent(ctx, m.Headers(), cmd.TraceParent)
 	return c.opts.Tracer.Start(parent, "command "+string(cmd.Kind),
 		trace.WithSpanKind(trace.SpanKindConsumer),
 		trace.WithAttributes(
@@ -138,4 +136,19 @@ func numDelivered(m jetstream.Msg) uint64 {
 		return 1
 	}
 	return md.NumDelivered
+}
+
+// remoteParent returns ctx carrying the caller's trace: the NATS headers
+// through the global propagator, else the raw traceparent header, else the
+// envelope's TraceParent.
+func remoteParent(ctx context.Context, h nats.Header, envelope string) context.Context {
+	if h != nil {
+		if p := telemetry.ExtractNATS(ctx, h); trace.SpanContextFromContext(p).IsValid() {
+			return p
+		}
+		if p := telemetry.ContextWithTraceParent(ctx, h.Get("traceparent")); trace.SpanContextFromContext(p).IsValid() {
+			return p
+		}
+	}
+	return telemetry.ContextWithTraceParent(ctx, envelope)
 }

@@ -26,6 +26,9 @@ type ledger struct {
 	acked      map[string]int      // command id -> confirmed acks
 	failOnce   map[string]bool     // command id -> fail its first execution with a transient error
 	failStart  map[string]bool     // pod -> every Start fails
+	startGate  chan struct{}       // when set, Start waits for a receive from it
+	inStart    int                 // Start calls in progress
+	maxInStart int                 // most Start calls in progress at once
 	violations []string
 }
 
@@ -80,7 +83,10 @@ type fakeSessions struct {
 
 var errTransient = errors.New("transient test failure")
 
-func (f *fakeSessions) Start(_ context.Context, s control.Session, epoch uint64) error {
+func (f *fakeSessions) Start(ctx context.Context, s control.Session, epoch uint64) error {
+	if err := f.gate(ctx); err != nil {
+		return err
+	}
 	f.l.lock.Lock()
 	defer f.l.lock.Unlock()
 	if f.l.failStart[f.pod] {
@@ -156,4 +162,28 @@ func (f *fakeSessions) Running() []string {
 		}
 	}
 	return out
+}
+
+// gate blocks Start on startGate when set, tracking concurrency.
+func (f *fakeSessions) gate(ctx context.Context) error {
+	f.l.lock.Lock()
+	gate := f.l.startGate
+	if gate == nil {
+		f.l.lock.Unlock()
+		return nil
+	}
+	f.l.inStart++
+	f.l.maxInStart = max(f.l.maxInStart, f.l.inStart)
+	f.l.lock.Unlock()
+	defer func() {
+		f.l.lock.Lock()
+		f.l.inStart--
+		f.l.lock.Unlock()
+	}()
+	select {
+	case <-gate:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -11,7 +11,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/wamesh/wamesh/pkg/commands"
-	"github.com/wamesh/wamesh/pkg/telemetry"
 )
 
 // onRPC serves one request on wamesh.rpc.<shard>.<session>.<op>. It runs
@@ -35,10 +34,7 @@ func (s *shardRunner) serveRPC(msg *nats.Msg) {
 		s.reply(msg, nil, rpcErr)
 		return
 	}
-	ctx := telemetry.ExtractNATS(s.ctx, msg.Header)
-	if !trace.SpanContextFromContext(ctx).IsValid() {
-		ctx = telemetry.ContextWithTraceParent(ctx, req.TraceParent)
-	}
+	ctx := remoteParent(s.ctx, msg.Header, req.TraceParent)
 	if c.opts.Tracer != nil {
 		var span trace.Span
 		ctx, span = c.opts.Tracer.Start(ctx, "rpc "+string(req.Op), trace.WithSpanKind(trace.SpanKindServer),
