@@ -1,0 +1,364 @@
+package wa
+
+import (
+	"context"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"go.mau.fi/whatsmeow/types"
+	waevents "go.mau.fi/whatsmeow/types/events"
+
+	"github.com/wamesh/wamesh/pkg/control"
+	"github.com/wamesh/wamesh/pkg/events"
+	"github.com/wamesh/wamesh/services/session/internal/msgconv"
+)
+
+// This file is the one place where whatsmeow events become wamesh events.
+// handle runs synchronously in whatsmeow's event loop (SynchronousAck): it
+// returns false when the event could not be made durable, and WhatsApp
+// redelivers it. Event ids derived from the WhatsApp ids make the redelivery
+// a JetStream duplicate.
+
+// handleTimeout bounds one event's publishing.
+const handleTimeout = 30 * time.Second
+
+func (s *session) handle(raw any) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), handleTimeout)
+	defer cancel()
+	switch evt := raw.(type) {
+	case *waevents.Message:
+		return s.onMessage(ctx, evt)
+	case *waevents.Receipt:
+		return s.onReceipt(ctx, evt)
+	case *waevents.Connected:
+		s.onConnected(ctx)
+	case *waevents.PairSuccess:
+		s.onPaired(ctx, evt)
+	case *waevents.Disconnected:
+		s.onDisconnected(ctx)
+	case *waevents.StreamReplaced:
+		s.lifecycleCtx(ctx, control.StatusDisconnected, "stream replaced: another client connected with this device",
+			events.SessionDisconnected, events.SessionDisconnectedData{Reason: "stream replaced"})
+	case *waevents.LoggedOut:
+		s.onLoggedOut(ctx, evt)
+	case *waevents.TemporaryBan:
+		exp := time.Now().Add(evt.Expire).UTC()
+		s.lifecycleCtx(ctx, control.StatusBanned, evt.String(), events.SessionTemporaryBan,
+			events.SessionTemporaryBanData{Code: int(evt.Code), Reason: evt.Code.String(), ExpiresAt: exp})
+	case *waevents.ConnectFailure:
+		s.lifecycleCtx(ctx, control.StatusDisconnected, "connect failure: "+evt.Reason.String()+" "+evt.Message,
+			events.SessionDisconnected, events.SessionDisconnectedData{Reason: evt.Reason.String()})
+	case *waevents.ClientOutdated:
+		s.lifecycleCtx(ctx, control.StatusDisconnected, "client outdated", events.SessionDisconnected,
+			events.SessionDisconnectedData{Reason: "client outdated"})
+	default:
+		return s.handleInfo(ctx, raw)
+	}
+	return true
+}
+
+// handleInfo maps chat, contact, group, call and sync events.
+func (s *session) handleInfo(ctx context.Context, raw any) bool {
+	switch evt := raw.(type) {
+	case *waevents.ChatPresence:
+		return s.emit(ctx, events.ChatPresence, evt.Chat.String(), "", events.ChatPresenceData{
+			Chat: evt.Chat.ToNonAD().String(), Sender: evt.Sender.ToNonAD().String(), State: string(evt.State), Media: string(evt.Media)})
+	case *waevents.Presence:
+		d := events.PresenceUpdatedData{JID: evt.From.ToNonAD().String(), Online: !evt.Unavailable}
+		if !evt.LastSeen.IsZero() {
+			t := evt.LastSeen.UTC()
+			d.LastSeen = &t
+		}
+		return s.emit(ctx, events.PresenceUpdated, d.JID, "", d)
+	case *waevents.GroupInfo:
+		return s.onGroupInfo(ctx, evt)
+	case *waevents.JoinedGroup:
+		d := groupData(&evt.GroupInfo)
+		d.Reason = evt.Reason
+		return s.emit(ctx, events.GroupJoined, d.JID, events.DeriveID(s.id, d.JID, "joined", evt.CreateKey), d)
+	case *waevents.Picture:
+		return s.emit(ctx, events.ContactUpdated, evt.JID.String(), "", events.ContactUpdatedData{
+			JID: evt.JID.ToNonAD().String(), PictureID: evt.PictureID, PictureSet: true})
+	case *waevents.PushName:
+		phone, lid := msgconv.PhoneAndLID(evt.JID, evt.JIDAlt)
+		return s.emit(ctx, events.ContactUpdated, phone, "", events.ContactUpdatedData{JID: phone, LID: lid, PushName: evt.NewPushName})
+	case *waevents.BusinessName:
+		return s.emit(ctx, events.ContactUpdated, evt.JID.String(), "", events.ContactUpdatedData{
+			JID: evt.JID.ToNonAD().String(), BusinessName: evt.NewBusinessName})
+	case *waevents.Contact:
+		return s.emit(ctx, events.ContactUpdated, evt.JID.String(), "", events.ContactUpdatedData{
+			JID: evt.JID.ToNonAD().String(), FullName: evt.Action.GetFullName(), FirstName: evt.Action.GetFirstName()})
+	case *waevents.CallOffer:
+		return s.emit(ctx, events.CallOffer, evt.From.String(), events.DeriveID(s.id, evt.CallID, "offer"), events.CallData{
+			CallID: evt.CallID, From: evt.CallCreator.ToNonAD().String(), Group: jidOrEmpty(&evt.GroupJID), Timestamp: evt.Timestamp.UTC()})
+	case *waevents.CallTerminate:
+		return s.emit(ctx, events.CallEnded, evt.From.String(), events.DeriveID(s.id, evt.CallID, "ended"), events.CallData{
+			CallID: evt.CallID, From: evt.CallCreator.ToNonAD().String(), Reason: evt.Reason, Timestamp: evt.Timestamp.UTC()})
+	case *waevents.HistorySync:
+		return s.onHistorySync(ctx, evt)
+	}
+	return s.handleChatSettings(ctx, raw)
+}
+
+// handleChatSettings maps app-state chat changes to chat.updated.
+func (s *session) handleChatSettings(ctx context.Context, raw any) bool {
+	var d events.ChatUpdatedData
+	var chat types.JID
+	switch evt := raw.(type) {
+	case *waevents.Archive:
+		chat, d.Timestamp, d.Archived = evt.JID, evt.Timestamp, ptr(evt.Action.GetArchived())
+	case *waevents.Pin:
+		chat, d.Timestamp, d.Pinned = evt.JID, evt.Timestamp, ptr(evt.Action.GetPinned())
+	case *waevents.Mute:
+		chat, d.Timestamp = evt.JID, evt.Timestamp
+		until := time.Time{}
+		if evt.Action.GetMuted() {
+			until = time.UnixMilli(evt.Action.GetMuteEndTimestamp()).UTC()
+		}
+		d.MutedUntil = &until
+	case *waevents.MarkChatAsRead:
+		chat, d.Timestamp, d.MarkedRead = evt.JID, evt.Timestamp, ptr(evt.Action.GetRead())
+	case *waevents.ClearChat:
+		chat, d.Timestamp, d.Cleared = evt.JID, evt.Timestamp, true
+	case *waevents.DeleteChat:
+		chat, d.Timestamp, d.Deleted = evt.JID, evt.Timestamp, true
+	default:
+		return true // ignore: QR (see watchQR), receipts of our own reads, app state noise, ...
+	}
+	d.Chat, d.Timestamp = chat.ToNonAD().String(), d.Timestamp.UTC()
+	return s.emit(ctx, events.ChatUpdated, d.Chat, "", d)
+}
+
+// emit publishes and reports success; id "" = random.
+func (s *session) emit(ctx context.Context, t events.Type, subject, id string, data any) bool {
+	if err := s.publish(ctx, t, subject, id, data); err != nil {
+		s.log.Error("publish event failed; WhatsApp will redeliver", "type", t, "err", err)
+		return false
+	}
+	return true
+}
+
+func (s *session) onMessage(ctx context.Context, evt *waevents.Message) bool {
+	id, chat := evt.Info.ID, evt.Info.Chat.ToNonAD().String()
+	switch msgconv.Classify(evt) {
+	case msgconv.KindContent:
+		return s.onContent(ctx, evt)
+	case msgconv.KindReaction:
+		return s.emit(ctx, events.MessageReaction, chat, events.DeriveID(s.id, id, "reaction"), msgconv.Reaction(evt))
+	case msgconv.KindEdit:
+		return s.emit(ctx, events.MessageEdited, chat, events.DeriveID(s.id, id, "edited"), msgconv.Edit(evt))
+	case msgconv.KindRevoke:
+		return s.emit(ctx, events.MessageRevoked, chat, events.DeriveID(s.id, id, "revoked"), msgconv.Revoke(evt))
+	case msgconv.KindPollVote:
+		return s.onPollVote(ctx, evt)
+	}
+	return true // ignore: protocol messages
+}
+
+func (s *session) onContent(ctx context.Context, evt *waevents.Message) bool {
+	d := msgconv.Message(evt)
+	if err := s.storeIncoming(ctx, evt.Info.ID, &d, evt.Message); err != nil {
+		s.log.Warn("incoming media not stored", "message", evt.Info.ID, "err", err)
+	} else if d.Media != nil && d.Media.MediaID != "" {
+		stored := events.MediaStoredData{MediaID: d.Media.MediaID, MessageID: d.ID, Chat: d.Chat, Media: *d.Media}
+		if !s.emit(ctx, events.MediaStored, d.Chat, events.DeriveID(s.id, d.ID, "media.stored"), stored) {
+			return false
+		}
+	}
+	t := events.MessageReceived
+	if d.FromMe { // sent from another device of this account
+		t = events.MessageSent
+	}
+	return s.emit(ctx, t, d.Chat, events.DeriveID(s.id, d.ID, string(t)), d)
+}
+
+func (s *session) onPollVote(ctx context.Context, evt *waevents.Message) bool {
+	d := events.PollVoteData{ID: evt.Info.ID, Chat: evt.Info.Chat.ToNonAD().String(), Timestamp: evt.Info.Timestamp.UTC(),
+		PollID: evt.Message.GetPollUpdateMessage().GetPollCreationMessageKey().GetID()}
+	d.Sender, _ = msgconv.PhoneAndLID(evt.Info.Sender, evt.Info.SenderAlt)
+	vote, err := s.cli().DecryptPollVote(ctx, evt)
+	if err != nil {
+		s.log.Warn("poll vote not decrypted (unknown poll?)", "message", evt.Info.ID, "err", err)
+		return true // redelivery would not help
+	}
+	for _, h := range vote.GetSelectedOptions() {
+		d.Options = append(d.Options, hex.EncodeToString(h))
+	}
+	return s.emit(ctx, events.PollVote, d.Chat, events.DeriveID(s.id, d.ID, "poll.vote"), d)
+}
+
+func (s *session) onReceipt(ctx context.Context, evt *waevents.Receipt) bool {
+	var t events.Type
+	switch evt.Type {
+	case types.ReceiptTypeDelivered:
+		t = events.MessageDelivered
+	case types.ReceiptTypeRead:
+		t = events.MessageRead
+	case types.ReceiptTypePlayed:
+		t = events.MessagePlayed
+	default:
+		return true // ignore: read-self, retry, server acks, ...
+	}
+	phone, lid := msgconv.PhoneAndLID(evt.Sender, evt.MessageSource.SenderAlt)
+	d := events.ReceiptData{IDs: evt.MessageIDs, Chat: evt.Chat.ToNonAD().String(), Recipient: phone, RecipientLID: lid,
+		Timestamp: evt.Timestamp.UTC()}
+	id := events.DeriveID(s.id, string(t), d.Chat, phone, strings.Join(evt.MessageIDs, ","))
+	return s.emit(ctx, t, d.Chat, id, d)
+}
+
+func (s *session) onConnected(ctx context.Context) {
+	cli := s.cli()
+	d := events.SessionConnectedData{PushName: cli.Store.PushName, Platform: cli.Store.Platform}
+	if cli.Store.ID != nil {
+		d.JID, d.Phone = cli.Store.ID.String(), cli.Store.ID.User
+		s.bindDevice(ctx, *cli.Store.ID)
+	}
+	if !cli.Store.LID.IsEmpty() {
+		d.LID = cli.Store.LID.ToNonAD().String()
+	}
+	_ = s.setState(ctx, func(st *control.SessionState) {
+		st.Status, st.Error, st.JID, st.LID, st.Phone, st.PushName = control.StatusConnected, "", d.JID, d.LID, d.Phone, d.PushName
+	})
+	s.publishLifecycle(ctx, events.SessionConnected, d)
+}
+
+func (s *session) onPaired(ctx context.Context, evt *waevents.PairSuccess) {
+	s.bindDevice(ctx, evt.ID)
+	_ = s.setState(ctx, func(st *control.SessionState) {
+		st.Status, st.JID, st.Phone = control.StatusPairing, evt.ID.String(), evt.ID.User
+		st.LID = jidOrEmpty(&evt.LID)
+	})
+}
+
+func (s *session) bindDevice(ctx context.Context, jid types.JID) {
+	s.defLock.Lock()
+	s.seen.JID = jid
+	b := s.seen
+	s.defLock.Unlock()
+	if err := s.m.store.Bind(ctx, s.id, b); err != nil {
+		s.log.Error("bind device to session", "jid", jid, "err", err)
+	}
+}
+
+func (s *session) onDisconnected(ctx context.Context) {
+	cli := s.cli()
+	attempt := cli.AutoReconnectErrors + 1
+	s.lifecycleCtx(ctx, control.StatusDisconnected, "connection lost", events.SessionDisconnected,
+		events.SessionDisconnectedData{Reason: "connection closed"})
+	if cli.EnableAutoReconnect && cli.Store.ID != nil && s.ctx.Err() == nil {
+		s.publishLifecycle(ctx, events.SessionReconnecting, events.SessionReconnectingData{
+			Attempt: attempt, DelayMS: (time.Duration(cli.AutoReconnectErrors) * 2 * time.Second).Milliseconds(), Reason: "connection closed"})
+	}
+}
+
+func (s *session) onLoggedOut(ctx context.Context, evt *waevents.LoggedOut) {
+	if err := s.m.store.Wipe(ctx, s.id, nil); err != nil {
+		s.log.Error("wipe logged-out device", "err", err)
+	}
+	reason := evt.Reason.String()
+	s.lifecycleCtx(ctx, control.StatusLoggedOut, "logged out by WhatsApp: "+reason, events.SessionLoggedOut,
+		events.SessionLoggedOutData{Reason: reason, OnConnect: evt.OnConnect})
+}
+
+func (s *session) onGroupInfo(ctx context.Context, evt *waevents.GroupInfo) bool {
+	g, at := evt.JID.String(), evt.Timestamp.UTC()
+	actor := ""
+	if evt.SenderPN != nil {
+		actor = evt.SenderPN.ToNonAD().String()
+	} else if evt.Sender != nil {
+		actor = evt.Sender.ToNonAD().String()
+	}
+	base := events.DeriveID(s.id, g, evt.Timestamp.String())
+	for action, list := range map[string][]types.JID{events.GroupActionAdd: evt.Join, events.GroupActionRemove: evt.Leave,
+		events.GroupActionPromote: evt.Promote, events.GroupActionDemote: evt.Demote} {
+		if len(list) == 0 {
+			continue
+		}
+		d := events.GroupParticipantsData{JID: g, Action: action, Participants: jidStrings(list), Actor: actor, Timestamp: at}
+		if !s.emit(ctx, events.GroupParticipants, g, events.DeriveID(base, action), d) {
+			return false
+		}
+		if action == events.GroupActionRemove && s.isMe(list) {
+			if !s.emit(ctx, events.GroupLeft, g, events.DeriveID(base, "left"), events.GroupLeftData{JID: g, Actor: actor, Timestamp: at}) {
+				return false
+			}
+		}
+	}
+	u := events.GroupUpdatedData{JID: g, Actor: actor, Timestamp: at}
+	changed := false
+	if evt.Name != nil {
+		u.Subject, changed = &evt.Name.Name, true
+	}
+	if evt.Topic != nil {
+		u.Description, changed = &evt.Topic.Topic, true
+	}
+	if evt.Announce != nil {
+		u.Announce, changed = &evt.Announce.IsAnnounce, true
+	}
+	if evt.Locked != nil {
+		u.Locked, changed = &evt.Locked.IsLocked, true
+	}
+	if evt.Ephemeral != nil {
+		secs := int(evt.Ephemeral.DisappearingTimer)
+		u.Ephemeral, changed = &secs, true
+	}
+	if evt.NewInviteLink != nil {
+		u.InviteLink, changed = *evt.NewInviteLink, true
+	}
+	if !changed {
+		return true
+	}
+	return s.emit(ctx, events.GroupUpdated, g, events.DeriveID(base, "updated"), u)
+}
+
+func (s *session) onHistorySync(ctx context.Context, evt *waevents.HistorySync) bool {
+	h := evt.Data
+	d := events.HistorySyncedData{SyncType: h.GetSyncType().String(), Chats: len(h.GetConversations()),
+		Chunk: int(h.GetChunkOrder()), Progress: int(h.GetProgress())}
+	for _, c := range h.GetConversations() {
+		d.Messages += len(c.GetMessages())
+		d.Conversations = append(d.Conversations, c.GetID())
+	}
+	return s.emit(ctx, events.HistorySynced, "", "", d)
+}
+
+func (s *session) isMe(list []types.JID) bool {
+	st := s.cli().Store
+	for _, j := range list {
+		if (st.ID != nil && j.User == st.ID.User) || j.User == st.LID.User {
+			return true
+		}
+	}
+	return false
+}
+
+func groupData(g *types.GroupInfo) events.GroupData {
+	d := events.GroupData{JID: g.JID.String(), Subject: g.Name, Description: g.Topic, Owner: jidOrEmpty(&g.OwnerJID),
+		CreatedAt: g.GroupCreated.UTC(), Announce: g.IsAnnounce, Locked: g.IsLocked}
+	for _, p := range g.Participants {
+		phone, lid := msgconv.PhoneAndLID(p.JID, p.LID)
+		if !p.PhoneNumber.IsEmpty() {
+			phone = p.PhoneNumber.ToNonAD().String()
+		}
+		d.Participants = append(d.Participants, events.GroupParticipant{JID: phone, LID: lid, Admin: p.IsAdmin, SuperAdmin: p.IsSuperAdmin})
+	}
+	return d
+}
+
+func jidStrings(list []types.JID) []string {
+	out := make([]string, 0, len(list))
+	for _, j := range list {
+		out = append(out, j.ToNonAD().String())
+	}
+	return out
+}
+
+func jidOrEmpty(j *types.JID) string {
+	if j == nil || j.IsEmpty() {
+		return ""
+	}
+	return j.ToNonAD().String()
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,136 @@
+package wa
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/wamesh/wamesh/pkg/control"
+	"github.com/wamesh/wamesh/pkg/events"
+	"github.com/wamesh/wamesh/pkg/natsx"
+	"github.com/wamesh/wamesh/pkg/testutil"
+	"github.com/wamesh/wamesh/pkg/waemu"
+)
+
+func TestMain(m *testing.M) {
+	waemu.InstallRootKey(waemu.DefaultRootKey().PublicKey())
+	os.Exit(m.Run())
+}
+
+// env is one test's NATS, emulator and event recorder.
+type env struct {
+	t   testing.TB
+	ctx context.Context
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	srv *waemu.Server
+	rec *recorder
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	ctx := testutil.Context(t)
+	nc, js := testutil.JetStream(t)
+	cfg := natsx.Config{Replicas: 1, EventsMaxAge: time.Hour, DedupWindow: 2 * time.Minute, MemberTTL: 15 * time.Second, LeaseTTL: 15 * time.Second}
+	if err := natsx.Provision(ctx, js, cfg); err != nil {
+		t.Fatalf("provision: %v", err)
+	}
+	srv, err := waemu.Start(ctx, waemu.Options{})
+	if err != nil {
+		t.Fatalf("waemu: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	e := &env{t: t, ctx: ctx, nc: nc, js: js, srv: srv, rec: &recorder{}}
+	sub, err := nc.Subscribe("wamesh.events.>", e.rec.add)
+	if err != nil {
+		t.Fatalf("subscribe: %v", err)
+	}
+	t.Cleanup(func() { _ = sub.Unsubscribe() })
+	return e
+}
+
+// manager opens a Manager on the device store dsn ("" = a SQLite file of the test).
+func (e *env) manager(dsn, pod string) *Manager {
+	e.t.Helper()
+	if dsn == "" {
+		dsn = filepath.Join(e.t.TempDir(), "devices.db")
+	}
+	m, err := NewManager(ManagerConfig{NATS: e.nc, JetStream: e.js, DeviceStore: dsn, PodID: pod,
+		Configure: e.srv.Configure, MediaHTTPClient: e.srv.HTTPClient()})
+	if err != nil {
+		e.t.Fatalf("manager: %v", err)
+	}
+	e.t.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
+// state reads a session's state from KV.
+func (e *env) state(session string) control.SessionState {
+	kv, err := e.js.KeyValue(e.ctx, natsx.BucketSessionState)
+	if err != nil {
+		e.t.Fatalf("kv: %v", err)
+	}
+	st, _, err := control.Get[control.SessionState](e.ctx, kv, session)
+	if err != nil && err != control.ErrNotFound {
+		e.t.Fatalf("get state: %v", err)
+	}
+	return st
+}
+
+// recorder keeps every event published on wamesh.events.>.
+type recorder struct {
+	mu  sync.Mutex
+	all []events.Event
+}
+
+func (r *recorder) add(m *nats.Msg) {
+	e, err := events.Decode(m.Data)
+	if err != nil {
+		return
+	}
+	r.mu.Lock()
+	r.all = append(r.all, e)
+	r.mu.Unlock()
+}
+
+// find returns the events of type t that match keep.
+func (r *recorder) find(t events.Type, keep func(events.Event) bool) []events.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []events.Event
+	for _, e := range r.all {
+		if e.EventType() == t && (keep == nil || keep(e)) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// wait polls until an event of type t matching keep arrives.
+func wait[T any](e *env, t events.Type, keep func(T) bool) (events.Event, T) {
+	e.t.Helper()
+	var got events.Event
+	var data T
+	testutil.Eventually(e.t, 30*time.Second, func() bool {
+		for _, ev := range e.rec.find(t, nil) {
+			var d T
+			if json.Unmarshal(ev.Data, &d) == nil && (keep == nil || keep(d)) {
+				got, data = ev, d
+				return true
+			}
+		}
+		return false
+	}, "event %s", t)
+	return got, data
+}
+
+func def(id string) control.Session {
+	return control.Session{ID: id, Tenant: "t1"}
+}
