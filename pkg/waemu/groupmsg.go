@@ -114,10 +114,14 @@ func (p *Phone) sendGroup(ctx context.Context, gjid types.JID, id string, now ti
 				encs = append(encs, waBinary.Node{Tag: "enc", Attrs: waBinary.Attrs{"v": "2", "type": encType}, Content: pct})
 			}
 			encs = append(encs, skEnc)
-			p.srv.deliver(dev, waBinary.Node{Tag: "message", Attrs: waBinary.Attrs{
+			attrs := waBinary.Attrs{
 				"from": gjid, "participant": p.jid, "participant_lid": p.lid, "addressing_mode": "pn",
 				"id": id, "t": unixAt(now), "type": typ, "notify": p.name,
-			}, Content: encs})
+			}
+			if edit := editAttr(msg); edit != "" {
+				attrs["edit"] = edit
+			}
+			p.srv.deliver(dev, waBinary.Node{Tag: "message", Attrs: attrs, Content: encs})
 		}
 	}
 	return nil

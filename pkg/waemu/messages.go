@@ -2,6 +2,7 @@ package waemu
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	waBinary "go.mau.fi/whatsmeow/binary"
@@ -131,6 +132,13 @@ func (p *Phone) receive(m outgoing, group types.JID, encs []waBinary.Node) {
 		chat = group
 	}
 	rm := toReceived(m.id, chat, m.sender.ToNonAD(), m.t, msg)
+	if upd := msg.GetPollUpdateMessage(); upd != nil {
+		if names, err := p.decryptVote(chat, m.sender.ToNonAD(), upd); err == nil {
+			rm.Text = strings.Join(names, ",")
+		} else {
+			p.srv.log.Warn("waemu: phone poll vote", "phone", p.number, "err", err)
+		}
+	}
 	if rm.Media != nil {
 		if data, err := p.DownloadMedia(rm); err == nil {
 			rm.Media.Data = data

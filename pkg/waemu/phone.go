@@ -32,7 +32,8 @@ type Phone struct {
 	inbox       []ReceivedMessage
 	receipts    []PhoneReceipt
 	chatStates  []ChatState
-	skdmDevices map[string]bool // group|device that hold our sender key
+	sent        map[string]*waE2E.Message // by id, for quotes, edits and polls
+	skdmDevices map[string]bool           // group|device that hold our sender key
 }
 
 // ReceivedMessage is a message a phone received and decrypted.

@@ -39,6 +39,12 @@ func (p *Phone) SendMessageWithID(ctx context.Context, to types.JID, id string, 
 		return fmt.Errorf("marshal message: %w", err)
 	}
 	now := time.Now()
+	p.mu.Lock()
+	if p.sent == nil {
+		p.sent = map[string]*waE2E.Message{}
+	}
+	p.sent[id] = msg
+	p.mu.Unlock()
 	if to.Server == types.GroupServer {
 		return p.sendGroup(ctx, to, id, now, msg, plaintext)
 	}
@@ -47,10 +53,12 @@ func (p *Phone) SendMessageWithID(ctx context.Context, to types.JID, id string, 
 		return fmt.Errorf("recipient %s: %w", to, ErrNotFound)
 	}
 	typ, encAttrs := stanzaType(msg)
+	attrs := waBinary.Attrs{"from": p.jid, "id": id, "t": unixAt(now), "type": typ, "notify": p.name, "sender_lid": p.lid}
+	if edit := editAttr(msg); edit != "" {
+		attrs["edit"] = edit
+	}
 	for _, dev := range q.Devices() {
-		if err := p.sendEnc(ctx, dev, plaintext, waBinary.Attrs{
-			"from": p.jid, "id": id, "t": unixAt(now), "type": typ, "notify": p.name, "sender_lid": p.lid,
-		}, encAttrs); err != nil {
+		if err := p.sendEnc(ctx, dev, plaintext, attrs, encAttrs); err != nil {
 			return err
 		}
 	}
@@ -88,6 +96,23 @@ func (p *Phone) sendEnc(ctx context.Context, dev types.JID, plaintext []byte, at
 	}
 	p.srv.deliver(dev, waBinary.Node{Tag: "message", Attrs: attrs, Content: []waBinary.Node{enc}})
 	return nil
+}
+
+// editAttr is the stanza "edit" attribute for edits and revokes.
+func editAttr(msg *waE2E.Message) string {
+	if inner := msg.GetEditedMessage().GetMessage(); inner != nil {
+		msg = inner
+	}
+	pm := msg.GetProtocolMessage()
+	switch {
+	case pm.GetType() == waE2E.ProtocolMessage_REVOKE && pm.GetKey().GetFromMe():
+		return string(types.EditAttributeSenderRevoke)
+	case pm.GetType() == waE2E.ProtocolMessage_REVOKE:
+		return string(types.EditAttributeAdminRevoke)
+	case pm.GetType() == waE2E.ProtocolMessage_MESSAGE_EDIT:
+		return string(types.EditAttributeMessageEdit)
+	}
+	return ""
 }
 
 // stanzaType returns the message stanza type and extra enc attributes.
