@@ -32,9 +32,10 @@ type shardRunner struct {
 	quit   chan struct{} // graceful stop: finish running commands
 	wg     sync.WaitGroup
 
-	workersLock sync.Mutex // guards workers and reason
+	workersLock sync.Mutex // guards workers, reason, stopping, consume and sub
 	workers     map[string]*worker
 	reason      string
+	stopping    bool
 
 	inflightLock sync.Mutex // guards inflight
 	inflight     map[uint64]jetstream.Msg
@@ -74,11 +75,11 @@ func (s *shardRunner) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.sub, err = s.c.nc.Subscribe(commands.ShardRPCSubscription(s.n), s.onRPC)
+	sub, err := s.c.nc.Subscribe(commands.ShardRPCSubscription(s.n), s.onRPC)
 	if err != nil {
 		return fmt.Errorf("subscribe shard %d rpc: %w", s.n, err)
 	}
-	s.consume, err = cons.Consume(s.dispatch,
+	consume, err := cons.Consume(s.dispatch,
 		jetstream.PullMaxMessages(min(s.c.opts.MaxAckPending, 64)),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			if !errors.Is(err, jetstream.ErrNoHeartbeat) {
@@ -86,8 +87,17 @@ func (s *shardRunner) start(ctx context.Context) error {
 			}
 		}))
 	if err != nil {
+		_ = sub.Unsubscribe()
 		return fmt.Errorf("consume shard %d: %w", s.n, err)
 	}
+	s.workersLock.Lock()
+	defer s.workersLock.Unlock()
+	if s.stopping { // lost while starting
+		consume.Stop()
+		_ = sub.Unsubscribe()
+		return fmt.Errorf("%w while starting shard %d", ErrLeaseLost, s.n)
+	}
+	s.consume, s.sub = consume, sub
 	s.wg.Go(s.keepInProgress)
 	return nil
 }
@@ -145,16 +155,20 @@ func (s *shardRunner) define(id string, sess control.Session) {
 // remove deletes a session of this shard (it left wamesh_sessions).
 func (s *shardRunner) remove(id string) {
 	s.workersLock.Lock()
-	w := s.workers[id]
-	s.workersLock.Unlock()
-	if w != nil {
+	defer s.workersLock.Unlock()
+	if s.ctx.Err() != nil {
+		return
+	}
+	if w := s.workers[id]; w != nil {
 		w.remove()
 		return
 	}
-	// Never started here: still wipe its device data.
-	if err := s.c.sessions.Delete(s.ctx, id); err != nil {
-		s.c.opts.Logger.Error("delete session failed", "session", id, "shard", s.n, "err", err)
-	}
+	// Never started here: still wipe its device data, off the watch goroutine.
+	s.wg.Go(func() {
+		if err := s.c.sessions.Delete(s.ctx, id); err != nil {
+			s.c.opts.Logger.Error("delete session failed", "session", id, "shard", s.n, "err", err)
+		}
+	})
 }
 
 func (s *shardRunner) worker(id string) *worker {
@@ -227,13 +241,19 @@ func (s *shardRunner) keepInProgress() {
 // lost): everything is cancelled at once.
 func (s *shardRunner) stop(graceful bool, reason string) {
 	s.workersLock.Lock()
-	s.reason = reason
-	s.workersLock.Unlock()
-	if s.consume != nil {
-		s.consume.Stop()
+	if s.stopping { // stopped by another path already
+		s.workersLock.Unlock()
+		s.wg.Wait()
+		return
 	}
-	if s.sub != nil {
-		_ = s.sub.Unsubscribe()
+	s.reason, s.stopping = reason, true
+	consume, sub := s.consume, s.sub
+	s.workersLock.Unlock()
+	if consume != nil {
+		consume.Stop()
+	}
+	if sub != nil {
+		_ = sub.Unsubscribe()
 	}
 	if graceful {
 		close(s.quit)
