@@ -117,7 +117,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	p := toProblem(err)
-	if p.Status >= 500 {
+	if p.Status == http.StatusInternalServerError {
 		s.log.ErrorContext(c.Request().Context(), "request failed", "err", err, "path", c.Path(), "method", c.Request().Method)
 	}
 	if p.Code == string(commands.CodeSessionUnavailable) || p.Code == string(queries.CodeServiceUnavailable) {

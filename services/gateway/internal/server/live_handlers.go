@@ -70,18 +70,20 @@ func (s *Server) WebsocketEvents(c echo.Context, params api.WebsocketEventsParam
 	if err != nil {
 		return err
 	}
+	// subscribe before the handshake, so nothing published after the
+	// client sees the 101 is missed
+	sctx, cancel := s.streamContext(c.Request().Context())
+	defer cancel()
+	ch, err := s.subscribe(sctx, principalOf(c).Tenant, f)
+	if err != nil {
+		return err
+	}
 	conn, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{OriginPatterns: s.opts.CORSOrigins})
 	if err != nil {
 		return nil // Accept already answered
 	}
 	defer conn.CloseNow()
-	ctx, cancel := s.streamContext(conn.CloseRead(c.Request().Context()))
-	defer cancel()
-	ch, err := s.subscribe(ctx, principalOf(c).Tenant, f)
-	if err != nil {
-		_ = conn.Close(websocket.StatusInternalError, "cannot subscribe")
-		return nil
-	}
+	ctx := conn.CloseRead(sctx)
 	tick := time.NewTicker(keepAlive)
 	defer tick.Stop()
 	for {
