@@ -92,12 +92,15 @@ func streamError(code, conflict string) waBinary.Node {
 	return node
 }
 
+// maxOfflineQueue bounds what is kept for a device that stays offline.
+const maxOfflineQueue = 10000
+
 // deliver sends node to a device now, or queues it until the device logs in.
 func (s *Server) deliver(to types.JID, node waBinary.Node) {
 	s.stateMu.Lock()
 	c := s.conns[to]
 	if c == nil {
-		if _, ok := s.devices[to]; ok {
+		if _, ok := s.devices[to]; ok && len(s.offline[to]) < maxOfflineQueue {
 			s.offline[to] = append(s.offline[to], node)
 		}
 		s.stateMu.Unlock()

@@ -25,6 +25,7 @@ func (s *Server) forgetDevice(jid types.JID) *linkedDevice {
 	s.stateMu.Unlock()
 	if dev != nil {
 		dev.phone.removeDevice(jid)
+		s.notifyDevicesChanged(dev.phone)
 	}
 	return dev
 }

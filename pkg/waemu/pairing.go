@@ -138,6 +138,7 @@ func (s *Server) completePairing(ctx context.Context, c *conn, p *Phone, advSecr
 	s.devices[jid] = dev
 	s.stateMu.Unlock()
 	p.addDevice(jid)
+	s.notifyDevicesChanged(p)
 	c.kick(streamError("515", ""))
 	return jid, nil
 }

@@ -45,3 +45,24 @@ func TestPairingCode(t *testing.T) {
 		t.Fatalf("store id %s, want %s", tc.Client.Store.ID, dev)
 	}
 }
+
+func TestQRLaterRefStillLinks(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	tc := newTestClient(t, srv, "")
+	if err := tc.Client.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	qr := waitEvent[*events.QR](tc, 10*time.Second, nil)
+	if len(qr.Codes) < 2 {
+		t.Fatalf("only %d QR codes, no rotation possible", len(qr.Codes))
+	}
+	if _, err := alice.ScanQR(t.Context(), "bogus,AAAA,AAAA,AAAA"); err == nil {
+		t.Fatal("bogus QR accepted")
+	}
+	if _, err := alice.ScanQR(t.Context(), qr.Codes[len(qr.Codes)-1]); err != nil {
+		t.Fatalf("scan rotated code: %v", err)
+	}
+	waitEvent[*events.Connected](tc, 30*time.Second, nil)
+}

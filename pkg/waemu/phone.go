@@ -25,6 +25,10 @@ type Phone struct {
 	rawID  uint32
 	signal *signalStore
 
+	// cryptoMu serializes Signal session and sender-key updates: a record is
+	// loaded, advanced and stored, so two concurrent users would lose one.
+	cryptoMu sync.Mutex
+
 	// mu guards every field below.
 	mu          sync.Mutex
 	nextDevice  uint16

@@ -24,6 +24,8 @@ func (p *Phone) builder(addr *protocol.SignalAddress) *session.Builder {
 // encryptFor encrypts plaintext (unpadded) for one device, fetching a bundle
 // from the server when there is no session yet. It returns "pkmsg" or "msg".
 func (p *Phone) encryptFor(ctx context.Context, dev types.JID, plaintext []byte) ([]byte, string, error) {
+	p.cryptoMu.Lock()
+	defer p.cryptoMu.Unlock()
 	addr := dev.SignalAddress()
 	has, _ := p.signal.ContainsSession(ctx, addr)
 	b := p.builder(addr)
@@ -61,6 +63,8 @@ func (p *Phone) encryptFor(ctx context.Context, dev types.JID, plaintext []byte)
 
 // decryptFrom decrypts a pkmsg or msg from a device and strips the padding.
 func (p *Phone) decryptFrom(ctx context.Context, dev types.JID, typ string, ct []byte) ([]byte, error) {
+	p.cryptoMu.Lock()
+	defer p.cryptoMu.Unlock()
 	addr := dev.SignalAddress()
 	cipher := session.NewCipher(p.builder(addr), addr)
 	var (
@@ -95,6 +99,8 @@ func (p *Phone) senderKeyName(group types.JID, sender types.JID) *protocol.Sende
 
 // processSKDM stores a sender key a device distributed for a group.
 func (p *Phone) processSKDM(ctx context.Context, group, sender types.JID, raw []byte) error {
+	p.cryptoMu.Lock()
+	defer p.cryptoMu.Unlock()
 	msg, err := protocol.NewSenderKeyDistributionMessageFromBytes(raw, pbSerializer.SenderKeyDistributionMessage)
 	if err != nil {
 		return fmt.Errorf("parse skdm: %w", err)
@@ -107,6 +113,8 @@ func (p *Phone) processSKDM(ctx context.Context, group, sender types.JID, raw []
 }
 
 func (p *Phone) decryptGroup(ctx context.Context, group, sender types.JID, ct []byte) ([]byte, error) {
+	p.cryptoMu.Lock()
+	defer p.cryptoMu.Unlock()
 	msg, err := protocol.NewSenderKeyMessageFromBytes(ct, pbSerializer.SenderKeyMessage)
 	if err != nil {
 		return nil, fmt.Errorf("parse skmsg: %w", err)
@@ -122,6 +130,8 @@ func (p *Phone) decryptGroup(ctx context.Context, group, sender types.JID, ct []
 // groupEncrypt encrypts for a group with this phone's own sender key and
 // returns the ciphertext and the distribution message for new members.
 func (p *Phone) groupEncrypt(ctx context.Context, group types.JID, plaintext []byte) (ct, skdm []byte, err error) {
+	p.cryptoMu.Lock()
+	defer p.cryptoMu.Unlock()
 	b := groups.NewGroupSessionBuilder(p.signal, pbSerializer)
 	name := p.senderKeyName(group, p.jid)
 	dist, err := b.Create(ctx, name)

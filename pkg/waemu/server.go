@@ -108,6 +108,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		TLSNextProto:      map[string]func(*http.Server, *tls.Conn, http.Handler){},
 		BaseContext:       func(net.Listener) context.Context { return s.ctx },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	go func() {
 		err := s.http.Serve(tls.NewListener(ln, tm.serverConfig()))
