@@ -2,28 +2,39 @@ package session
 
 import (
 	"context"
+	"fmt"
 
-	"github.com/wamesh/wamesh/pkg/commands"
-	"github.com/wamesh/wamesh/pkg/control"
+	"github.com/wamesh/wamesh/pkg/httpx"
 	"github.com/wamesh/wamesh/pkg/service"
 	"github.com/wamesh/wamesh/services/session/internal/engine"
+	"github.com/wamesh/wamesh/services/session/internal/wa"
 )
 
-// newEngine builds the WhatsApp half. Until internal/wa lands it is
-// noEngine, which owns nothing and fails commands and RPCs finally with
-// SESSION_UNAVAILABLE, so the cluster half runs and can be observed.
-func newEngine(_ context.Context, _ Config, _ *service.Base, _ string) (engine.Sessions, func(), error) {
-	return noEngine{}, func() {}, nil
+// newEngine builds the WhatsApp half: a wa.Manager on the device store
+// (WAMESH_DATABASE_URL, else SQLite under WAMESH_DATA_DIR). It returns the
+// engine, its readiness check and its close function.
+func newEngine(cfg Config, base *service.Base, pod string) (engine.Sessions, httpx.Check, func(), error) {
+	store := cfg.DatabaseURL
+	if store == "" {
+		store = cfg.DataDir
+	}
+	m, err := wa.NewManager(wa.ManagerConfig{
+		NATS: base.NC, JetStream: base.JS, PodID: pod, DeviceStore: store,
+		Logger: base.Logger,
+		Meter:  base.Tel.Meter(instrumentation),
+		Tracer: base.Tel.Tracer(instrumentation),
+
+		Configure:       cfg.Configure,
+		MediaHTTPClient: cfg.MediaHTTPClient,
+	})
+	if err != nil {
+		return nil, httpx.Check{}, nil, fmt.Errorf("start whatsapp engine: %w", err)
+	}
+	check := httpx.Check{Name: "devicestore", Fn: func(ctx context.Context) error { return m.Store().DB().PingContext(ctx) }}
+	closeFn := func() {
+		if err := m.Close(); err != nil {
+			base.Logger.Warn("close whatsapp engine", "err", err)
+		}
+	}
+	return m, check, closeFn, nil
 }
-
-// noEngine is an engine.Sessions without WhatsApp.
-type noEngine struct{}
-
-var errNoEngine = commands.Errorf(commands.CodeSessionUnavailable, "this build has no WhatsApp engine")
-
-func (noEngine) Start(context.Context, control.Session, uint64) error { return nil }
-func (noEngine) Stop(context.Context, string, string)                 {}
-func (noEngine) Delete(context.Context, string) error                 { return nil }
-func (noEngine) Execute(context.Context, commands.Command) error      { return errNoEngine }
-func (noEngine) Call(context.Context, commands.Request) (any, error)  { return nil, errNoEngine }
-func (noEngine) Running() []string                                    { return nil }

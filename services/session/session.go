@@ -7,10 +7,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
 	"time"
+
+	"go.mau.fi/whatsmeow"
 
 	"github.com/wamesh/wamesh/pkg/httpx"
 	"github.com/wamesh/wamesh/pkg/ids"
@@ -40,7 +43,17 @@ type Config struct {
 
 	// Shared is set by the all-in-one; zero when standalone.
 	Shared service.Shared
+	// Configure, when set (the all-in-one's --sandbox, tests), is applied to
+	// every whatsmeow client before it connects, e.g. waemu's Configure.
+	// Never read from the environment.
+	Configure func(*whatsmeow.Client)
+	// MediaHTTPClient, when set, fetches outgoing media given by URL
+	// (sandbox); nil = an SSRF-guarded client.
+	MediaHTTPClient *http.Client
 }
+
+// instrumentation names the tracer and meter of this service.
+const instrumentation = "github.com/wamesh/wamesh/services/session"
 
 // Validate checks what env parsing cannot.
 func (c *Config) Validate() error {
@@ -78,7 +91,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if pod == "" {
 		pod = defaultPodID()
 	}
-	sessions, closeEngine, err := newEngine(ctx, cfg, base, pod)
+	sessions, storeCheck, closeEngine, err := newEngine(cfg, base, pod)
 	if err != nil {
 		return err
 	}
@@ -91,7 +104,7 @@ func Run(ctx context.Context, cfg Config) error {
 	var wg sync.WaitGroup
 	var clusterErr, opsErr error
 	wg.Go(func() { clusterErr = cl.Run(ctx) })
-	wg.Go(func() { opsErr = base.ServeOps(ctx, cfg.OpsAddr, assignmentCheck(cl)) })
+	wg.Go(func() { opsErr = base.ServeOps(ctx, cfg.OpsAddr, storeCheck, assignmentCheck(cl)) })
 	wg.Wait()
 	return errors.Join(clusterErr, opsErr)
 }
@@ -103,8 +116,8 @@ func clusterOptions(cfg Config, base *service.Base, pod string) cluster.Options 
 		ConnectConcurrency: cfg.ConnectConcurrency, ConnectJitter: cfg.ConnectJitter, ConnectBackoff: cfg.ConnectBackoff,
 		AckWait: cfg.CommandAckWait, MaxDeliver: cfg.CommandMaxDeliver, MaxAckPending: cfg.CommandMaxPending,
 		Logger: base.Logger,
-		Meter:  base.Tel.Meter("github.com/wamesh/wamesh/services/session"),
-		Tracer: base.Tel.Tracer("github.com/wamesh/wamesh/services/session"),
+		Meter:  base.Tel.Meter(instrumentation),
+		Tracer: base.Tel.Tracer(instrumentation),
 	}
 }
 

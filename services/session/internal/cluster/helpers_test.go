@@ -22,6 +22,7 @@ import (
 // env is one test's NATS server with the wamesh resources provisioned.
 type env struct {
 	t      *testing.T
+	tb     testing.TB // t, or the benchmark
 	srv    *server.Server
 	nc     *nats.Conn
 	js     jetstream.JetStream
@@ -33,7 +34,7 @@ type env struct {
 func newEnv(t *testing.T, shards int, ttl time.Duration) *env {
 	t.Helper()
 	srv := testutil.NATSServer(t)
-	e := &env{t: t, srv: srv, shards: shards, ttl: ttl, l: newLedger()}
+	e := &env{t: t, tb: t, srv: srv, shards: shards, ttl: ttl, l: newLedger()}
 	e.nc, e.js = e.connect("test")
 	cfg := natsx.Config{Replicas: 1, EventsMaxAge: time.Hour, DedupWindow: time.Minute, MemberTTL: ttl, LeaseTTL: ttl}
 	if err := natsx.Provision(testutil.Context(t), e.js, cfg); err != nil {
@@ -43,24 +44,24 @@ func newEnv(t *testing.T, shards int, ttl time.Duration) *env {
 }
 
 func (e *env) connect(name string) (*nats.Conn, jetstream.JetStream) {
-	e.t.Helper()
+	e.tb.Helper()
 	nc, err := nats.Connect(e.srv.ClientURL(), nats.Name(name))
 	if err != nil {
-		e.t.Fatalf("connect: %v", err)
+		e.tb.Fatalf("connect: %v", err)
 	}
-	e.t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
+	e.tb.Cleanup(nc.Close)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
 	if err != nil {
-		e.t.Fatalf("jetstream: %v", err)
+		e.tb.Fatalf("jetstream: %v", err)
 	}
 	return nc, js
 }
 
 func (e *env) kv(bucket string) jetstream.KeyValue {
-	e.t.Helper()
-	kv, err := e.js.KeyValue(testutil.Context(e.t), bucket)
+	e.tb.Helper()
+	kv, err := e.js.KeyValue(testutil.Context(e.tb), bucket)
 	if err != nil {
-		e.t.Fatalf("open %s: %v", bucket, err)
+		e.tb.Fatalf("open %s: %v", bucket, err)
 	}
 	return kv
 }
