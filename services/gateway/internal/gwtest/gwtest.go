@@ -24,6 +24,9 @@ import (
 // AdminKey is the admin key of test gateways.
 const AdminKey = "test-admin-key-0123456789abcdef"
 
+// JWTSecret is the session token secret of test gateways.
+const JWTSecret = "test-jwt-secret-0123456789abcdef0123"
+
 // Env is a running gateway and its NATS.
 type Env struct {
 	URL    string
@@ -45,7 +48,8 @@ func Start(t testing.TB, opts ...Option) *Env {
 		HTTPAddr: addr, AdminKey: AdminKey, Shards: 64, MaxBodyBytes: 1 << 20, MaxUploadBytes: 8 << 20,
 		TenantRate: 0, KeyRate: 0, MaxWait: 10 * time.Second,
 	}
-	cfg.SSRF.AllowedCIDRs = ""
+	cfg.Telemetry.LogLevel, cfg.Telemetry.LogFormat = "error", "json"
+	cfg.JWTSecret = JWTSecret
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -139,7 +139,7 @@ func authorize(p Principal, method, path string) error {
 	if strings.HasPrefix(path, "/v1/tenants") || strings.HasPrefix(path, "/sandbox/") {
 		return problem(http.StatusForbidden, codeForbidden, "this route needs the admin key")
 	}
-	if p.Session != "" && !sessionTokenAllowed(path) {
+	if p.Session != "" && !sessionTokenAllowed(method, path) {
 		return problem(http.StatusForbidden, codeForbidden, "a session token only acts on its own session")
 	}
 	scope := requiredScope(method, path)
@@ -151,8 +151,8 @@ func authorize(p Principal, method, path string) error {
 
 // sessionTokenAllowed: session tokens reach their session's routes and live
 // events (both checked against the token's session later), never tokens.
-func sessionTokenAllowed(path string) bool {
-	if path == "/v1/events" || path == "/v1/ws" {
+func sessionTokenAllowed(method, path string) bool {
+	if path == "/v1/events" || path == "/v1/ws" || (path == "/v1/sessions" && method == http.MethodGet) {
 		return true
 	}
 	rest, ok := strings.CutPrefix(path, "/v1/sessions/")

@@ -141,7 +141,7 @@ func (s *Server) echo(v *validator) *echo.Echo {
 			ExposeHeaders: []string{echo.HeaderXRequestID, "Retry-After", "RateLimit-Limit", "RateLimit-Remaining"},
 		}))
 	}
-	e.Use(s.bodyLimit, s.authenticate, s.rateLimit, v.middleware)
+	e.Use(s.bodyLimit, s.authenticate, s.rateLimit, s.ownership, v.middleware)
 	api.RegisterHandlers(e, s)
 	s.registerStatic(e)
 	if s.opts.Sandbox != nil {
