@@ -17,6 +17,7 @@ import (
 	"github.com/wamesh/wamesh/pkg/control"
 	"github.com/wamesh/wamesh/pkg/natsx"
 	"github.com/wamesh/wamesh/pkg/testutil"
+	"github.com/wamesh/wamesh/services/session/internal/engine"
 )
 
 // env is one test's NATS server with the wamesh resources provisioned.
@@ -105,6 +106,12 @@ type optFn func(*Options)
 
 func (e *env) start(pod string, opts ...optFn) *instance {
 	e.t.Helper()
+	return e.startWith(pod, &fakeSessions{pod: pod, l: e.l}, opts...)
+}
+
+// startWith runs a cluster member driving the given engine.
+func (e *env) startWith(pod string, sessions engine.Sessions, opts ...optFn) *instance {
+	e.t.Helper()
 	nc, js := e.connect(pod)
 	in := &instance{pod: pod, done: make(chan error, 1)}
 	o := Options{
@@ -116,7 +123,7 @@ func (e *env) start(pod string, opts ...optFn) *instance {
 	for _, f := range opts {
 		f(&o)
 	}
-	c, err := New(nc, js, &fakeSessions{pod: pod, l: e.l}, o)
+	c, err := New(nc, js, sessions, o)
 	if err != nil {
 		e.t.Fatalf("new cluster: %v", err)
 	}
