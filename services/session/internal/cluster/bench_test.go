@@ -19,8 +19,8 @@ import (
 type benchSessions struct{ executed atomic.Int64 }
 
 func (b *benchSessions) Start(context.Context, control.Session, uint64) error { return nil }
-func (b *benchSessions) Stop(context.Context, string, string)                {}
-func (b *benchSessions) Delete(context.Context, string) error                { return nil }
+func (b *benchSessions) Stop(context.Context, string, string)                 {}
+func (b *benchSessions) Delete(context.Context, string) error                 { return nil }
 func (b *benchSessions) Execute(context.Context, commands.Command) error {
 	b.executed.Add(1)
 	return nil
