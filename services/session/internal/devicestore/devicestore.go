@@ -137,14 +137,22 @@ func (s *Store) Device(ctx context.Context, session string) (*store.Device, erro
 	return dev, nil
 }
 
-// Wipe deletes the session's device keys (if any) and its binding.
-func (s *Store) Wipe(ctx context.Context, session string, dev *store.Device) error {
-	if dev != nil && dev.ID != nil {
-		if err := s.container.DeleteDevice(ctx, dev); err != nil {
-			return fmt.Errorf("delete device: %w", err)
+// Wipe deletes the keys of device jid (or, when empty, of the session's bound
+// device) and the session's binding.
+func (s *Store) Wipe(ctx context.Context, session string, jid types.JID) error {
+	if jid.IsEmpty() {
+		b, err := s.Binding(ctx, session)
+		if err != nil {
+			return err
 		}
-	} else if b, err := s.Binding(ctx, session); err == nil && !b.JID.IsEmpty() {
-		if d, err := s.container.GetDevice(ctx, b.JID); err == nil && d != nil {
+		jid = b.JID
+	}
+	if !jid.IsEmpty() {
+		d, err := s.container.GetDevice(ctx, jid)
+		if err != nil {
+			return fmt.Errorf("load device: %w", err)
+		}
+		if d != nil {
 			if err := s.container.DeleteDevice(ctx, d); err != nil {
 				return fmt.Errorf("delete device: %w", err)
 			}

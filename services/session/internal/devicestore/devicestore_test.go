@@ -57,7 +57,7 @@ func testBindings(ctx context.Context, t *testing.T, s *Store) {
 	if err != nil || again.ID == nil || *again.ID != jid {
 		t.Fatalf("reloaded device = %v, %v; want %s", again.ID, err, jid)
 	}
-	if err := s.Wipe(ctx, "s1", nil); err != nil {
+	if err := s.Wipe(ctx, "s1", types.EmptyJID); err != nil {
 		t.Fatalf("wipe: %v", err)
 	}
 	if b, _ := s.Binding(ctx, "s1"); !b.JID.IsEmpty() {

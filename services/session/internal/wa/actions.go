@@ -14,10 +14,7 @@ import (
 
 // ownJID is this account's phone-number JID (empty before pairing).
 func (s *session) ownJID() types.JID {
-	if id := s.cli().Store.ID; id != nil {
-		return id.ToNonAD()
-	}
-	return types.EmptyJID
+	return s.me.Load().own()
 }
 
 // authorOf resolves the author of a target message: ourselves, the given

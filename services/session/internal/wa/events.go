@@ -208,14 +208,19 @@ func (s *session) onReceipt(ctx context.Context, evt *waevents.Receipt) bool {
 }
 
 func (s *session) onConnected(ctx context.Context) {
-	cli := s.cli()
-	d := events.SessionConnectedData{PushName: cli.Store.PushName, Platform: cli.Store.Platform}
-	if cli.Store.ID != nil {
-		d.JID, d.Phone = cli.Store.ID.String(), cli.Store.ID.User
-		s.bindDevice(ctx, *cli.Store.ID)
+	st := s.cli().Store
+	me := &identity{lid: st.LID, pushName: st.PushName, platform: st.Platform}
+	if st.ID != nil {
+		me.jid = *st.ID
+		s.me.Store(me)
 	}
-	if !cli.Store.LID.IsEmpty() {
-		d.LID = cli.Store.LID.ToNonAD().String()
+	d := events.SessionConnectedData{PushName: me.pushName, Platform: me.platform}
+	if !me.jid.IsEmpty() {
+		d.JID, d.Phone = me.jid.String(), me.jid.User
+		s.bindDevice(ctx, me.jid)
+	}
+	if !me.lid.IsEmpty() {
+		d.LID = me.lid.ToNonAD().String()
 	}
 	_ = s.setState(ctx, func(st *control.SessionState) {
 		st.Status, st.Error, st.JID, st.LID, st.Phone, st.PushName = control.StatusConnected, "", d.JID, d.LID, d.Phone, d.PushName
@@ -224,6 +229,7 @@ func (s *session) onConnected(ctx context.Context) {
 }
 
 func (s *session) onPaired(ctx context.Context, evt *waevents.PairSuccess) {
+	s.me.Store(&identity{jid: evt.ID, lid: evt.LID, platform: evt.Platform})
 	s.bindDevice(ctx, evt.ID)
 	_ = s.setState(ctx, func(st *control.SessionState) {
 		st.Status, st.JID, st.Phone = control.StatusPairing, evt.ID.String(), evt.ID.User
@@ -246,14 +252,14 @@ func (s *session) onDisconnected(ctx context.Context) {
 	attempt := cli.AutoReconnectErrors + 1
 	s.lifecycleCtx(ctx, control.StatusDisconnected, "connection lost", events.SessionDisconnected,
 		events.SessionDisconnectedData{Reason: "connection closed"})
-	if cli.EnableAutoReconnect && cli.Store.ID != nil && s.ctx.Err() == nil {
+	if cli.EnableAutoReconnect && s.me.Load() != nil && s.ctx.Err() == nil {
 		s.publishLifecycle(ctx, events.SessionReconnecting, events.SessionReconnectingData{
 			Attempt: attempt, DelayMS: (time.Duration(cli.AutoReconnectErrors) * 2 * time.Second).Milliseconds(), Reason: "connection closed"})
 	}
 }
 
 func (s *session) onLoggedOut(ctx context.Context, evt *waevents.LoggedOut) {
-	if err := s.m.store.Wipe(ctx, s.id, nil); err != nil {
+	if err := s.forgetDevice(ctx, types.EmptyJID); err != nil {
 		s.log.Error("wipe logged-out device", "err", err)
 	}
 	reason := evt.Reason.String()
@@ -324,9 +330,12 @@ func (s *session) onHistorySync(ctx context.Context, evt *waevents.HistorySync) 
 }
 
 func (s *session) isMe(list []types.JID) bool {
-	st := s.cli().Store
+	me := s.me.Load()
+	if me == nil {
+		return false
+	}
 	for _, j := range list {
-		if (st.ID != nil && j.User == st.ID.User) || j.User == st.LID.User {
+		if j.User == me.jid.User || (!me.lid.IsEmpty() && j.User == me.lid.User) {
 			return true
 		}
 	}

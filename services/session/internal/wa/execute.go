@@ -52,7 +52,7 @@ func (s *session) execute(ctx context.Context, cmd commands.Command) error {
 // not paired, a plain one (retry later) when it is only offline.
 func (s *session) ready() error {
 	cli := s.cli()
-	if cli == nil || cli.Store.ID == nil {
+	if cli == nil || s.me.Load() == nil {
 		return final(commands.CodeSessionNotConnected, "session is not paired; scan the QR code first", nil)
 	}
 	if !cli.IsLoggedIn() {

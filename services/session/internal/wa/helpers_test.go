@@ -21,6 +21,11 @@ import (
 
 func TestMain(m *testing.M) {
 	waemu.InstallRootKey(waemu.DefaultRootKey().PublicKey())
+	// libsignal initialises its package logger lazily without a lock; start
+	// one emulator before the parallel tests so that happens once.
+	if srv, err := waemu.Start(context.Background(), waemu.Options{}); err == nil {
+		_ = srv.Close()
+	}
 	os.Exit(m.Run())
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/types"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/trace"
@@ -220,7 +221,7 @@ func (m *Manager) Delete(ctx context.Context, id string) error {
 		m.forget(s)
 		return s.logout(ctx, "session deleted", true)
 	}
-	if err := m.store.Wipe(ctx, id, nil); err != nil {
+	if err := m.store.Wipe(ctx, id, types.EmptyJID); err != nil {
 		return fmt.Errorf("wipe %s: %w", id, err)
 	}
 	if err := m.states.Delete(ctx, id); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {

@@ -87,6 +87,9 @@ func (m *Manager) storedState(ctx context.Context, req commands.Request) (any, e
 }
 
 func (s *session) call(ctx context.Context, req commands.Request) (any, error) {
+	if s.cli() == nil {
+		return nil, final(commands.CodeSessionNotConnected, "session is starting", nil)
+	}
 	switch req.Op {
 	case commands.OpStatus:
 		return s.State(), nil
@@ -152,7 +155,7 @@ func (s *session) rpcPairCode(ctx context.Context, req commands.Request) (any, e
 		return nil, badInput("phone %q is not an international number", r.Phone)
 	}
 	cli := s.cli()
-	if cli.Store.ID != nil {
+	if s.me.Load() != nil {
 		return nil, final(commands.CodeConflict, "session is already paired", nil)
 	}
 	code, err := cli.PairPhone(ctx, phone, true, whatsmeow.PairClientChrome, "Chrome (Linux)")

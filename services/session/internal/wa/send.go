@@ -145,12 +145,12 @@ func (s *session) send(ctx context.Context, cmd commands.Command, chat types.JID
 	if err != nil {
 		return nil, err
 	}
-	own := types.EmptyJID
-	if cli.Store.ID != nil {
-		own = cli.Store.ID.ToNonAD()
+	me := s.me.Load()
+	info := types.MessageInfo{ID: resp.ID, Timestamp: resp.Timestamp,
+		MessageSource: types.MessageSource{Chat: chat, Sender: me.own(), IsFromMe: true, IsGroup: chat.Server == types.GroupServer}}
+	if me != nil {
+		info.PushName, info.SenderAlt = me.pushName, me.lid
 	}
-	info := types.MessageInfo{ID: resp.ID, Timestamp: resp.Timestamp, PushName: cli.Store.PushName,
-		MessageSource: types.MessageSource{Chat: chat, Sender: own, SenderAlt: cli.Store.LID, IsFromMe: true, IsGroup: chat.Server == types.GroupServer}}
 	wm := (&waevents.Message{Info: info, RawMessage: msg}).UnwrapRaw()
 	d := msgconv.Message(wm)
 	d.Command = cmd.ID

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow"
-	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wamesh/wamesh/pkg/control"
@@ -45,6 +44,25 @@ type session struct {
 	state     control.SessionState
 
 	qrAttempt atomic.Int32
+	// me is the paired account; nil while unpaired. Kept here because
+	// whatsmeow writes its Store fields from its own goroutines.
+	me atomic.Pointer[identity]
+}
+
+// identity is who a paired session is.
+type identity struct {
+	jid      types.JID // device JID
+	lid      types.JID // account LID
+	pushName string
+	platform string
+}
+
+// own returns this account's phone-number JID (empty before pairing).
+func (id *identity) own() types.JID {
+	if id == nil {
+		return types.EmptyJID
+	}
+	return id.jid.ToNonAD()
 }
 
 func newSession(m *Manager, def control.Session, epoch uint64) *session {
@@ -78,7 +96,7 @@ func (s *session) start(ctx context.Context) error {
 		return err
 	}
 	if s.def.Logout > b.LogoutSeen && !b.JID.IsEmpty() { // logout requested while nobody ran it
-		if err := s.m.store.Wipe(ctx, s.id, nil); err != nil {
+		if err := s.m.store.Wipe(ctx, s.id, types.EmptyJID); err != nil {
 			return err
 		}
 		b.JID = types.EmptyJID
@@ -99,6 +117,11 @@ func (s *session) newClient(ctx context.Context) error {
 	dev, err := s.m.store.Device(ctx, s.id)
 	if err != nil {
 		return err
+	}
+	if dev.ID != nil {
+		s.me.Store(&identity{jid: *dev.ID, lid: dev.LID, pushName: dev.PushName, platform: dev.Platform})
+	} else {
+		s.me.Store(nil)
 	}
 	cli := whatsmeow.NewClient(dev, walog.New(s.log, "whatsmeow"))
 	cli.SynchronousAck = true
@@ -206,8 +229,8 @@ func (s *session) markSeen(ctx context.Context, def control.Session) {
 	s.seen.LogoutSeen, s.seen.RestartSeen = def.Logout, def.Restart
 	b := s.seen
 	s.defLock.Unlock()
-	if cli := s.cli(); cli != nil && cli.Store.ID != nil {
-		b.JID = *cli.Store.ID
+	if me := s.me.Load(); me != nil {
+		b.JID = me.jid
 	}
 	if err := s.m.store.Bind(ctx, s.id, b); err != nil {
 		s.log.Warn("record applied request", "err", err)
@@ -238,7 +261,7 @@ func (s *session) shutdown(ctx context.Context, reason string) {
 // logout unlinks the device at WhatsApp (when connected) and wipes it here.
 func (s *session) logout(ctx context.Context, reason string, deleting bool) error {
 	cli := s.cli()
-	if cli != nil && cli.IsConnected() && cli.Store.ID != nil {
+	if cli != nil && cli.IsConnected() && s.me.Load() != nil {
 		lctx, span := s.m.tracer.Start(ctx, "whatsapp.Logout")
 		if err := cli.Logout(lctx); err != nil {
 			s.log.Warn("logout at WhatsApp failed; wiping locally", "err", err)
@@ -248,14 +271,14 @@ func (s *session) logout(ctx context.Context, reason string, deleting bool) erro
 	if cli != nil {
 		cli.Disconnect()
 	}
-	var dev *store.Device
-	if cli != nil {
-		dev = cli.Store
-	}
-	if err := s.m.store.Wipe(ctx, s.id, dev); err != nil {
-		return fmt.Errorf("wipe device: %w", err)
+	var dev types.JID
+	if me := s.me.Load(); me != nil {
+		dev = me.jid
 	}
 	if deleting {
+		if err := s.m.store.Wipe(ctx, s.id, dev); err != nil {
+			return fmt.Errorf("wipe device: %w", err)
+		}
 		s.cancel()
 		s.publishLifecycle(ctx, events.SessionLoggedOut, events.SessionLoggedOutData{Reason: reason})
 		if err := s.m.states.Delete(ctx, s.id); err != nil {
@@ -263,7 +286,26 @@ func (s *session) logout(ctx context.Context, reason string, deleting bool) erro
 		}
 		return nil
 	}
+	if err := s.forgetDevice(ctx, dev); err != nil {
+		return err
+	}
 	s.lifecycleCtx(ctx, control.StatusLoggedOut, reason, events.SessionLoggedOut, events.SessionLoggedOutData{Reason: reason})
+	return nil
+}
+
+// forgetDevice wipes the device but keeps the applied request counters.
+func (s *session) forgetDevice(ctx context.Context, dev types.JID) error {
+	if err := s.m.store.Wipe(ctx, s.id, dev); err != nil {
+		return fmt.Errorf("wipe device: %w", err)
+	}
+	s.me.Store(nil)
+	s.defLock.Lock()
+	s.seen.JID = types.EmptyJID
+	b := s.seen
+	s.defLock.Unlock()
+	if err := s.m.store.Bind(ctx, s.id, b); err != nil {
+		return fmt.Errorf("keep applied requests: %w", err)
+	}
 	return nil
 }
 
