@@ -120,7 +120,7 @@ func (s *Server) tenantActive(id string) bool {
 // requiredScope is the scope a tenant credential needs for a route.
 func requiredScope(method, path string) string {
 	switch {
-	case method == http.MethodGet || method == http.MethodHead:
+	case method == http.MethodGet || method == http.MethodHead, strings.HasSuffix(path, "/contacts/check"):
 		return control.ScopeRead
 	case strings.Contains(path, "/chats/"), strings.HasSuffix(path, "/media"):
 		return control.ScopeSend
