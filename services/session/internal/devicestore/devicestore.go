@@ -172,3 +172,6 @@ func parseJID(s string) types.JID {
 	}
 	return j
 }
+
+// Container exposes whatsmeow's store (benchmarks compare against bare clients).
+func (s *Store) Container() *sqlstore.Container { return s.container }

@@ -3,6 +3,8 @@ package wa
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -41,7 +43,11 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	ctx := testutil.Context(t)
+	return newEnvCtx(t, testutil.Context(t))
+}
+
+func newEnvCtx(t testing.TB, ctx context.Context) *env {
+	t.Helper()
 	nc, js := testutil.JetStream(t)
 	cfg := natsx.Config{Replicas: 1, EventsMaxAge: time.Hour, DedupWindow: 2 * time.Minute, MemberTTL: 15 * time.Second, LeaseTTL: 15 * time.Second}
 	if err := natsx.Provision(ctx, js, cfg); err != nil {
@@ -91,8 +97,10 @@ func (e *env) state(session string) control.SessionState {
 
 // recorder keeps every event published on wamesh.events.>.
 type recorder struct {
-	mu  sync.Mutex
-	all []events.Event
+	mu        sync.Mutex
+	all       []events.Event
+	bySession map[string][]events.Event
+	changed   chan struct{} // closed and replaced on every event
 }
 
 func (r *recorder) add(m *nats.Msg) {
@@ -102,6 +110,14 @@ func (r *recorder) add(m *nats.Msg) {
 	}
 	r.mu.Lock()
 	r.all = append(r.all, e)
+	if r.bySession == nil {
+		r.bySession = map[string][]events.Event{}
+	}
+	r.bySession[e.Session] = append(r.bySession[e.Session], e)
+	if r.changed != nil {
+		close(r.changed)
+		r.changed = nil
+	}
 	r.mu.Unlock()
 }
 
@@ -139,3 +155,59 @@ func wait[T any](e *env, t events.Type, keep func(T) bool) (events.Event, T) {
 func def(id string) control.Session {
 	return control.Session{ID: id, Tenant: "t1"}
 }
+
+// last returns the newest event of type t of a session.
+func (r *recorder) last(session string, t events.Type) (events.Event, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	list := r.bySession[session]
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i].EventType() == t {
+			return list[i], true
+		}
+	}
+	return events.Event{}, false
+}
+
+// count returns how many events of type t a session published.
+func (r *recorder) count(session string, t events.Type) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.bySession[session] {
+		if e.EventType() == t {
+			n++
+		}
+	}
+	return n
+}
+
+// waitCount blocks until a session published more than after events of
+// type t, and returns the newest.
+func (r *recorder) waitCount(ctx context.Context, session string, t events.Type, after int) (events.Event, error) {
+	for {
+		r.mu.Lock()
+		n, last := 0, events.Event{}
+		for _, e := range r.bySession[session] {
+			if e.EventType() == t {
+				n, last = n+1, e
+			}
+		}
+		if n > after {
+			r.mu.Unlock()
+			return last, nil
+		}
+		if r.changed == nil {
+			r.changed = make(chan struct{})
+		}
+		ch := r.changed
+		r.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return events.Event{}, fmt.Errorf("%s %s: %w", session, t, ctx.Err())
+		}
+	}
+}
+
+func (e *env) nullLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -114,7 +114,9 @@ func TestUnlinkedByPhoneThenDeleted(t *testing.T) {
 	if err := m.Execute(e.ctx, cmd); !errors.As(err, &ce) || ce.Code != commands.CodeSessionNotConnected {
 		t.Fatalf("send while logged out: %v", err)
 	}
-	wait(e, events.MessageFailed, func(d events.MessageFailedData) bool { return d.ID == cmd.MessageID && d.Code == "SESSION_NOT_CONNECTED" })
+	wait(e, events.MessageFailed, func(d events.MessageFailedData) bool {
+		return d.ID == cmd.MessageID && d.Code == "SESSION_NOT_CONNECTED"
+	})
 	if err := m.Delete(e.ctx, "s1"); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
