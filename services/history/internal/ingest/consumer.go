@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,7 @@ type Consumer struct {
 	Linger      time.Duration // how long to wait for more events before writing (DefaultLinger)
 	RetryDelay  time.Duration // Nak delay after a database error (DefaultRetryDelay)
 	PoisonAfter int           // deliveries after which an event failing on a healthy database is terminated
+	Writers     int           // batches written concurrently (1; upserts commute, so >1 is safe on Postgres)
 	Meter       metric.Meter  // optional
 
 	stats   Stats
@@ -70,6 +72,9 @@ func (c *Consumer) defaults() error {
 	}
 	if c.RetryDelay <= 0 {
 		c.RetryDelay = DefaultRetryDelay
+	}
+	if c.Writers <= 0 {
+		c.Writers = 1
 	}
 	if c.PoisonAfter <= 0 {
 		c.PoisonAfter = DefaultPoisonAfter
@@ -117,10 +122,17 @@ func (c *Consumer) Run(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, iter.Stop)
 	defer stop()
 	defer iter.Stop()
+	writers := make(chan struct{}, c.Writers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for {
 		msgs, err := c.collect(iter)
 		if len(msgs) > 0 {
-			c.process(ctx, msgs)
+			writers <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-writers }()
+				c.process(ctx, msgs)
+			})
 		}
 		switch {
 		case errors.Is(err, jetstream.ErrMsgIteratorClosed):

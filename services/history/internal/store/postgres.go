@@ -20,20 +20,18 @@ type pgQuerier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// pgRunner runs the shared SQL on pgx. Statements with arguments use the
-// exec mode (no server-side prepare: the multi-row upserts vary in shape);
-// reads go through pgx's statement cache.
+// pgRunner runs the shared SQL on pgx through its statement cache; writes
+// go as column arrays (unnest), so each upsert has one prepared shape.
 type pgRunner struct {
-	q      pgQuerier
-	writes bool
+	q pgQuerier
 }
 
+func (pgRunner) arrays() bool { return true }
+
 func (r pgRunner) exec(ctx context.Context, sql string, args ...any) (int64, error) {
-	mode := pgx.QueryExecModeExec
+	mode := pgx.QueryExecModeCacheStatement
 	if len(args) == 0 {
 		mode = pgx.QueryExecModeSimpleProtocol // migrations: several statements
-	} else if !r.writes {
-		mode = pgx.QueryExecModeCacheStatement
 	}
 	tag, err := r.q.Exec(ctx, sql, append([]any{mode}, args...)...)
 	if err != nil {
@@ -74,7 +72,7 @@ func OpenPostgres(ctx context.Context, url string) (Store, error) {
 	return &sqlStore{
 		read: pgRunner{q: pool},
 		inTx: func(ctx context.Context, fn func(runner) error) error {
-			return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return fn(pgRunner{q: tx, writes: true}) })
+			return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return fn(pgRunner{q: tx}) })
 		},
 		ping:  pool.Ping,
 		close: func() error { pool.Close(); return nil },
@@ -98,5 +96,5 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool) (err error) {
 		_, uerr := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
 		err = errors.Join(err, uerr)
 	}()
-	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return migrate(ctx, pgRunner{q: tx, writes: true}) })
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return migrate(ctx, pgRunner{q: tx}) })
 }

@@ -22,6 +22,8 @@ type sqlRunner struct {
 	}
 }
 
+func (sqlRunner) arrays() bool { return false }
+
 func (r sqlRunner) exec(ctx context.Context, q string, args ...any) (int64, error) {
 	res, err := r.q.ExecContext(ctx, q, args...)
 	if err != nil {

@@ -14,6 +14,9 @@ import (
 type runner interface {
 	exec(ctx context.Context, sql string, args ...any) (int64, error)
 	query(ctx context.Context, sql string, args []any, each func(scanner) error) error
+	// arrays reports whether multi-row writes go as column arrays (unnest)
+	// rather than multi-row VALUES.
+	arrays() bool
 }
 
 // scanner reads the current row.
@@ -26,11 +29,18 @@ const maxParams = 30000
 type upsert struct {
 	table string
 	cols  []string
-	tail  string // ON CONFLICT ...
+	types []string // Postgres column types, for unnest
+	tail  string   // ON CONFLICT ...
 }
 
 // run inserts n rows, fill appending row i's values in column order.
 func (u upsert) run(ctx context.Context, r runner, n int, fill func(i int, args []any) []any) error {
+	if n == 0 {
+		return nil
+	}
+	if r.arrays() {
+		return u.runArrays(ctx, r, n, fill)
+	}
 	per := maxParams / len(u.cols)
 	for start := 0; start < n; start += per {
 		end := min(n, start+per)
@@ -43,6 +53,39 @@ func (u upsert) run(ctx context.Context, r runner, n int, fill func(i int, args 
 		}
 	}
 	return nil
+}
+
+// runArrays sends all rows as one array per column through unnest: one
+// statement shape whatever the row count, so Postgres prepares it once.
+func (u upsert) runArrays(ctx context.Context, r runner, n int, fill func(i int, args []any) []any) error {
+	cols := make([][]any, len(u.cols))
+	for j := range cols {
+		cols[j] = make([]any, 0, n)
+	}
+	row := make([]any, 0, len(u.cols))
+	for i := range n {
+		row = fill(i, row[:0])
+		for j, v := range row {
+			cols[j] = append(cols[j], v)
+		}
+	}
+	args := make([]any, len(cols))
+	for j := range cols {
+		args[j] = cols[j]
+	}
+	if _, err := r.exec(ctx, u.unnestSQL(), args...); err != nil {
+		return fmt.Errorf("upsert %s: %w", u.table, err)
+	}
+	return nil
+}
+
+func (u upsert) unnestSQL() string {
+	arrays := make([]string, len(u.cols))
+	for j, t := range u.types {
+		arrays[j] = "$" + strconv.Itoa(j+1) + "::" + t + "[]"
+	}
+	return "INSERT INTO " + u.table + " (" + strings.Join(u.cols, ", ") + ") SELECT * FROM unnest(" +
+		strings.Join(arrays, ", ") + ") " + u.tail
 }
 
 func (u upsert) sql(rows int) string {
@@ -76,6 +119,7 @@ func (u upsert) sql(rows int) string {
 
 var upsertEvents = upsert{"events",
 	[]string{"tenant", "id", "session", "type", "subject", "ts", "data"},
+	[]string{"text", "text", "text", "text", "text", "bigint", "text"},
 	"ON CONFLICT (tenant, id) DO NOTHING"}
 
 const fillStub = "(messages.data IS NULL AND excluded.data IS NOT NULL)"
@@ -83,6 +127,7 @@ const fillStub = "(messages.data IS NULL AND excluded.data IS NOT NULL)"
 var upsertMessages = upsert{"messages",
 	[]string{"tenant", "session", "id", "chat", "sender", "from_me", "type", "ts", "data",
 		"status", "error", "revoked", "edit_ts", "edit_text", "has_reactions", "media_id"},
+	[]string{"text", "text", "text", "text", "text", "boolean", "text", "bigint", "text", "smallint", "text", "boolean", "bigint", "text", "boolean", "text"},
 	`ON CONFLICT (tenant, session, id) DO UPDATE SET
 	chat = CASE WHEN ` + fillStub + ` OR messages.chat = '' THEN excluded.chat ELSE messages.chat END,
 	sender = CASE WHEN ` + fillStub + ` THEN excluded.sender ELSE messages.sender END,
@@ -105,14 +150,17 @@ var upsertMessages = upsert{"messages",
 
 var upsertStatuses = upsert{"message_statuses",
 	[]string{"tenant", "session", "message_id", "recipient", "status", "ts"},
+	[]string{"text", "text", "text", "text", "smallint", "bigint"},
 	"ON CONFLICT (tenant, session, message_id, recipient, status) DO NOTHING"}
 
 var upsertEdits = upsert{"message_edits",
 	[]string{"tenant", "session", "message_id", "ts", "text"},
+	[]string{"text", "text", "text", "bigint", "text"},
 	"ON CONFLICT (tenant, session, message_id, ts) DO NOTHING"}
 
 var upsertReactions = upsert{"reactions",
 	[]string{"tenant", "session", "message_id", "sender", "emoji", "ts"},
+	[]string{"text", "text", "text", "text", "text", "bigint"},
 	`ON CONFLICT (tenant, session, message_id, sender) DO UPDATE SET
 	emoji = excluded.emoji, ts = excluded.ts WHERE excluded.ts > reactions.ts`}
 
@@ -120,6 +168,7 @@ const chatState = "excluded.state_ts >= chats.state_ts"
 
 var upsertChats = upsert{"chats",
 	[]string{"tenant", "session", "jid", "type", "name", "last_ts", "last_id", "archived", "pinned", "muted", "state_ts"},
+	[]string{"text", "text", "text", "text", "text", "bigint", "text", "boolean", "boolean", "boolean", "bigint"},
 	`ON CONFLICT (tenant, session, jid) DO UPDATE SET
 	type = CASE WHEN chats.type = '' THEN excluded.type ELSE chats.type END,
 	last_ts = CASE WHEN excluded.last_ts > chats.last_ts OR (excluded.last_ts = chats.last_ts AND excluded.last_id > chats.last_id) THEN excluded.last_ts ELSE chats.last_ts END,
@@ -134,6 +183,7 @@ var upsertChats = upsert{"chats",
 
 var upsertContacts = upsert{"contacts",
 	[]string{"tenant", "session", "jid", "lid", "phone", "name", "push_name", "business_name"},
+	[]string{"text", "text", "text", "text", "text", "text", "text", "text"},
 	`ON CONFLICT (tenant, session, jid) DO UPDATE SET
 	lid = CASE WHEN excluded.lid <> '' THEN excluded.lid ELSE contacts.lid END,
 	phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE contacts.phone END,
@@ -148,6 +198,7 @@ const groupNewer = "(excluded.ts >= wa_groups.ts)"
 
 var upsertGroups = upsert{"wa_groups",
 	[]string{"tenant", "session", "jid", "subject", "participants", "admins", "ts"},
+	[]string{"text", "text", "text", "text", "text", "text", "bigint"},
 	`ON CONFLICT (tenant, session, jid) DO UPDATE SET
 	subject = CASE WHEN excluded.subject IS NOT NULL AND (` + groupNewer + ` OR wa_groups.subject IS NULL) THEN excluded.subject ELSE wa_groups.subject END,
 	participants = CASE WHEN excluded.participants IS NOT NULL AND (` + groupNewer + ` OR wa_groups.participants IS NULL) THEN excluded.participants ELSE wa_groups.participants END,
@@ -156,10 +207,12 @@ var upsertGroups = upsert{"wa_groups",
 
 var upsertDeliveries = upsert{"deliveries",
 	[]string{"tenant", "event_id", "webhook", "delivery_id", "attempt", "outcome", "ts", "data"},
+	[]string{"text", "text", "text", "text", "integer", "text", "bigint", "text"},
 	"ON CONFLICT (tenant, event_id) DO NOTHING"}
 
-// writeBatch applies b through r (inside the adapter's transaction). Rows
-// are sorted by key so concurrent writers lock in the same order.
+// writeBatch applies b through r (inside the adapter's transaction). Every
+// table's rows are sorted by primary key, and tables are written in one
+// order, so concurrent writers lock in the same order and cannot deadlock.
 func writeBatch(ctx context.Context, r runner, b *Batch) error {
 	steps := []func(context.Context, runner, *Batch) error{
 		writeEvents, writeMessages, writeStatuses, writeEdits, writeReactions,
@@ -175,6 +228,9 @@ func writeBatch(ctx context.Context, r runner, b *Batch) error {
 
 func writeEvents(ctx context.Context, r runner, b *Batch) error {
 	rows := b.Events
+	slices.SortFunc(rows, func(x, y EventRow) int {
+		return cmp.Or(cmp.Compare(x.Tenant, y.Tenant), cmp.Compare(x.ID, y.ID))
+	})
 	return upsertEvents.run(ctx, r, len(rows), func(i int, a []any) []any {
 		e := rows[i]
 		return append(a, e.Tenant, e.ID, e.Session, e.Type, e.Subject, e.TS, e.Data)
@@ -195,6 +251,10 @@ func writeMessages(ctx context.Context, r runner, b *Batch) error {
 
 func writeStatuses(ctx context.Context, r runner, b *Batch) error {
 	rows := b.Statuses
+	slices.SortFunc(rows, func(x, y StatusRow) int {
+		return cmp.Or(cmp.Compare(key(x.Tenant, x.Session, x.MessageID, x.Recipient), key(y.Tenant, y.Session, y.MessageID, y.Recipient)),
+			cmp.Compare(x.Status, y.Status))
+	})
 	return upsertStatuses.run(ctx, r, len(rows), func(i int, a []any) []any {
 		s := rows[i]
 		return append(a, s.Tenant, s.Session, s.MessageID, s.Recipient, s.Status, s.TS)
@@ -203,6 +263,9 @@ func writeStatuses(ctx context.Context, r runner, b *Batch) error {
 
 func writeEdits(ctx context.Context, r runner, b *Batch) error {
 	rows := b.Edits
+	slices.SortFunc(rows, func(x, y EditRow) int {
+		return cmp.Or(cmp.Compare(key(x.Tenant, x.Session, x.MessageID), key(y.Tenant, y.Session, y.MessageID)), cmp.Compare(x.TS, y.TS))
+	})
 	return upsertEdits.run(ctx, r, len(rows), func(i int, a []any) []any {
 		e := rows[i]
 		return append(a, e.Tenant, e.Session, e.MessageID, e.TS, e.Text)
@@ -255,6 +318,9 @@ func writeGroups(ctx context.Context, r runner, b *Batch) error {
 
 func writeDeliveries(ctx context.Context, r runner, b *Batch) error {
 	rows := b.Deliveries
+	slices.SortFunc(rows, func(x, y DeliveryRow) int {
+		return cmp.Or(cmp.Compare(x.Tenant, y.Tenant), cmp.Compare(x.EventID, y.EventID))
+	})
 	return upsertDeliveries.run(ctx, r, len(rows), func(i int, a []any) []any {
 		d := rows[i]
 		return append(a, d.Tenant, d.EventID, d.Webhook, d.DeliveryID, d.Attempt, d.Outcome, d.TS, d.Data)
