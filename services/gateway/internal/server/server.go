@@ -145,7 +145,8 @@ func (s *Server) echo(v *validator) *echo.Echo {
 	api.RegisterHandlers(e, s)
 	s.registerStatic(e)
 	if s.opts.Sandbox != nil {
-		h := echo.WrapHandler(http.StripPrefix("/sandbox/v1", s.opts.Sandbox))
+		// The emulator's control handler serves full /sandbox/v1/... paths.
+		h := echo.WrapHandler(s.opts.Sandbox)
 		e.Any("/sandbox/v1/*", h)
 	}
 	if s.opts.Ops != nil {
