@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"go.mau.fi/libsignal/ecc"
+	signalLogger "go.mau.fi/libsignal/logger"
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waCert"
 	"go.mau.fi/whatsmeow/util/keys"
@@ -36,8 +37,12 @@ func (k RootKey) PublicKey() [32]byte {
 // accepts servers signed by key. Call it once per process (TestMain, sandbox
 // start), never in production mode, and not concurrently with connecting
 // clients.
+//
+// It also initializes libsignal's lazily created global logger, which would
+// otherwise be a data race between the first concurrent signatures.
 func InstallRootKey(pub [32]byte) {
 	whatsmeow.WACertPubKey = pub
+	signalLogger.Debug("waemu: root key installed")
 }
 
 // noiseCertChain is the certificate chain a server presents in ServerHello.

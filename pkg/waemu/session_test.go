@@ -71,8 +71,8 @@ func TestLogout(t *testing.T) {
 			t.Fatalf("unlink: %v", err)
 		}
 		waitEvent[*events.LoggedOut](tc, 5*time.Second, nil)
-		if tc.Client.Store.ID != nil {
-			t.Fatalf("store not deleted")
+		if len(alice.Devices()) != 0 {
+			t.Fatalf("devices left: %v", alice.Devices())
 		}
 	})
 }
