@@ -2,12 +2,28 @@ package allinone
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
+
+	"github.com/wamesh/wamesh/pkg/waemu"
 )
 
-// startSandbox starts the WhatsApp emulator and points the session service at
-// it. Wired once pkg/waemu lands.
-func startSandbox(_ context.Context, _ *services, _ *slog.Logger) (func(), error) {
-	return nil, errors.New("--sandbox: the WhatsApp emulator is not built yet")
+// startSandbox starts the built-in WhatsApp emulator, points every whatsmeow
+// client of the session service at it and mounts its control API on the
+// gateway under /sandbox/v1 (admin key required). The emulator's root key is
+// installed process-wide: a sandbox process can never reach real WhatsApp.
+func startSandbox(ctx context.Context, s *services, logger *slog.Logger) (func(), error) {
+	emu, err := waemu.Start(ctx, waemu.Options{Logger: logger.With("component", "waemu")})
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: start emulator: %w", err)
+	}
+	waemu.InstallRootKey(emu.RootPublicKey())
+	s.session.Configure = emu.Configure
+	s.gateway.Sandbox = emu.ControlHandler()
+	logger.Warn("sandbox mode: sessions connect to the built-in WhatsApp emulator, not to WhatsApp", "emulator", emu.Addr())
+	return func() {
+		if err := emu.Close(); err != nil {
+			logger.Warn("sandbox: close emulator", "err", err)
+		}
+	}, nil
 }
