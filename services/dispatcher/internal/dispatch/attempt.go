@@ -1,0 +1,131 @@
+package dispatch
+
+import (
+	"context"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/wamesh/wamesh/pkg/control"
+	"github.com/wamesh/wamesh/pkg/events"
+	"github.com/wamesh/wamesh/services/dispatcher/internal/sender"
+	"github.com/wamesh/wamesh/services/dispatcher/internal/signing"
+)
+
+// publishTimeout bounds recording an outcome, even during shutdown.
+const publishTimeout = 5 * time.Second
+
+// attempt delivers one message once and settles it: ack on success, a
+// delayed nak for a retry, term when the retries are exhausted.
+func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg) {
+	dl, err := parseDelivery(m)
+	if err != nil {
+		e.d.logger.Warn("malformed delivery terminated", "webhook", e.id, "err", err)
+		_ = m.Term()
+		return
+	}
+	w, ok := e.d.webhooks.Get(e.id)
+	switch {
+	case !ok: // deleted: its deliveries go with it
+		_ = m.Term()
+		return
+	case !w.Enabled: // the endpoint stops shortly; keep the message
+		_ = m.NakWithDelay(time.Minute)
+		return
+	}
+	if err := e.limiter.Wait(ctx); err != nil {
+		_ = m.Nak()
+		return
+	}
+	md, _ := m.Metadata()
+	n := dl.AttemptBase + 1
+	if md != nil {
+		n = dl.AttemptBase + int(md.NumDelivered)
+	}
+	res := e.d.sender.Send(ctx, sender.Request{URL: w.URL, Headers: w.Headers, Keys: e.d.keys(w), ID: dl.EventID, Body: dl.Body})
+	if ctx.Err() != nil && !res.Delivered() {
+		_ = m.Nak() // shutting down: not the endpoint's fault, not an attempt
+		return
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
+	defer cancel()
+	e.d.metrics.attempted(pctx, res)
+	switch {
+	case res.Delivered():
+		e.succeeded(pctx, m, w, dl, n, res)
+	case res.Gone():
+		e.d.disable(pctx, w.ID, "endpoint returned 410 Gone")
+		e.d.publishAttempt(pctx, events.WebhookAttemptFailed, w, dl, n, res, nil)
+		_ = m.NakWithDelay(e.d.opt.Schedule[0])
+	default:
+		e.failed(pctx, m, w, dl, n, res)
+	}
+}
+
+func (e *endpoint) succeeded(ctx context.Context, m jetstream.Msg, w control.Webhook, dl delivery, n int, res sender.Result) {
+	e.breaker.success()
+	if err := e.health.success(ctx); err != nil {
+		e.d.logger.Warn("record endpoint health", "webhook", w.ID, "err", err)
+	}
+	e.d.publishAttempt(ctx, events.WebhookSucceeded, w, dl, n, res, nil)
+	e.d.metrics.outcome(ctx, "delivered")
+	_ = m.Ack()
+}
+
+func (e *endpoint) failed(ctx context.Context, m jetstream.Msg, w control.Webhook, dl delivery, n int, res sender.Result) {
+	now := time.Now()
+	if e.breaker.failure(now) {
+		e.d.logger.Info("circuit open", "webhook", w.ID, "cooldown", e.d.opt.BreakerCooldown)
+	}
+	failingFor, err := e.health.failure(ctx, now)
+	if err != nil {
+		e.d.logger.Warn("record endpoint health", "webhook", w.ID, "err", err)
+	}
+	if failingFor >= e.d.opt.DisableAfter {
+		e.d.disable(ctx, w.ID, "endpoint failing continuously since "+now.Add(-failingFor).UTC().Format(time.RFC3339))
+	}
+	delay, exhausted := e.d.retryDelay(n, res.RetryAfter)
+	if !exhausted {
+		next := now.Add(delay)
+		e.d.publishAttempt(ctx, events.WebhookAttemptFailed, w, dl, n, res, &next)
+		e.d.metrics.outcome(ctx, "retrying")
+		_ = m.NakWithDelay(delay)
+		return
+	}
+	if err := e.d.failed.put(ctx, dl, n, res.Reason()); err != nil {
+		e.d.logger.Error("keep failed delivery", "webhook", w.ID, "delivery", dl.DeliveryID, "err", err)
+		_ = m.NakWithDelay(delay + time.Minute)
+		return
+	}
+	e.d.publishAttempt(ctx, events.WebhookFailed, w, dl, n, res, nil)
+	e.d.metrics.outcome(ctx, "failed")
+	_ = m.Term()
+}
+
+// keys decodes the webhook's active secrets; undecodable ones are skipped.
+func (d *Dispatcher) keys(w control.Webhook) []signing.Key {
+	active := w.ActiveSecrets(time.Now())
+	keys := make([]signing.Key, 0, len(active))
+	for _, s := range active {
+		k, err := signing.Decode(s.Value)
+		if err != nil {
+			d.logger.Warn("undecodable webhook secret skipped", "webhook", w.ID)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// publishAttempt records one attempt as a tenant-level event.
+func (d *Dispatcher) publishAttempt(ctx context.Context, t events.Type, w control.Webhook, dl delivery, n int, res sender.Result, next *time.Time) {
+	data := events.WebhookDeliveryData{
+		Webhook: w.ID, DeliveryID: dl.DeliveryID, EventID: dl.EventID, EventType: dl.EventType, Session: dl.Session,
+		Attempt: n, StatusCode: res.StatusCode, LatencyMS: res.Latency.Milliseconds(), Error: res.Reason(),
+		ResponseSnippet: res.Snippet, NextAttemptAt: next,
+	}
+	meta := events.Meta{Tenant: w.Tenant, ID: events.DeriveID("attempt", dl.DeliveryID, string(t), itoa(n)), Source: "/wamesh/webhooks/" + w.ID}
+	if _, err := events.PublishNew(ctx, d.js, t, meta, data); err != nil {
+		d.logger.Warn("publish delivery outcome", "webhook", w.ID, "type", string(t), "err", err)
+	}
+}

@@ -1,0 +1,88 @@
+package dispatch
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/wamesh/wamesh/pkg/events"
+)
+
+// Headers of a WAMESH_DELIVERIES message; the body is the event JSON.
+const (
+	hdrDeliveryID  = "Wamesh-Delivery-Id"  // id of the (event, webhook) pair
+	hdrEventID     = "Wamesh-Event-Id"     // CloudEvent id, sent as webhook-id
+	hdrEventType   = "Wamesh-Event-Type"   // catalog type
+	hdrTenant      = "Wamesh-Tenant"       // event tenant
+	hdrSession     = "Wamesh-Session"      // event session, may be empty
+	hdrAttemptBase = "Wamesh-Attempt-Base" // attempts made before a manual retry
+)
+
+// deliveriesPrefix starts every delivery subject.
+const deliveriesPrefix = "wamesh.deliveries."
+
+// DeliverySubject returns wamesh.deliveries.<webhook>.
+func DeliverySubject(webhook string) string { return deliveriesPrefix + webhook }
+
+// DeliveryID is the id of delivering eventID to webhook; salt makes replays
+// new deliveries.
+func DeliveryID(eventID, webhook string, salt ...string) string {
+	return events.DeriveID(append([]string{"delivery", eventID, webhook}, salt...)...)
+}
+
+// delivery is one event queued for one webhook.
+type delivery struct {
+	Webhook     string `json:"webhook"`
+	DeliveryID  string `json:"deliveryId"`
+	EventID     string `json:"eventId"`
+	EventType   string `json:"eventType"`
+	Tenant      string `json:"tenant"`
+	Session     string `json:"session,omitempty"`
+	AttemptBase int    `json:"attemptBase,omitempty"`
+	Body        []byte `json:"body"`
+}
+
+// message builds the WAMESH_DELIVERIES message; msgID is its Nats-Msg-Id.
+func (d delivery) message(msgID, traceParent string) *nats.Msg {
+	m := nats.NewMsg(DeliverySubject(d.Webhook))
+	m.Data = d.Body
+	m.Header.Set(jetstream.MsgIDHeader, msgID)
+	m.Header.Set(hdrDeliveryID, d.DeliveryID)
+	m.Header.Set(hdrEventID, d.EventID)
+	m.Header.Set(hdrEventType, d.EventType)
+	m.Header.Set(hdrTenant, d.Tenant)
+	if d.Session != "" {
+		m.Header.Set(hdrSession, d.Session)
+	}
+	if d.AttemptBase > 0 {
+		m.Header.Set(hdrAttemptBase, strconv.Itoa(d.AttemptBase))
+	}
+	if traceParent != "" {
+		m.Header.Set(events.HeaderTraceParent, traceParent)
+	}
+	return m
+}
+
+// parseDelivery reads a WAMESH_DELIVERIES message.
+func parseDelivery(m jetstream.Msg) (delivery, error) {
+	h := m.Headers()
+	d := delivery{
+		Webhook:    strings.TrimPrefix(m.Subject(), deliveriesPrefix),
+		DeliveryID: h.Get(hdrDeliveryID),
+		EventID:    h.Get(hdrEventID),
+		EventType:  h.Get(hdrEventType),
+		Tenant:     h.Get(hdrTenant),
+		Session:    h.Get(hdrSession),
+		Body:       m.Data(),
+	}
+	if b := h.Get(hdrAttemptBase); b != "" {
+		d.AttemptBase, _ = strconv.Atoi(b)
+	}
+	if d.DeliveryID == "" || d.EventID == "" || d.Tenant == "" {
+		return d, fmt.Errorf("%w on %s", errBadDelivery, m.Subject())
+	}
+	return d, nil
+}

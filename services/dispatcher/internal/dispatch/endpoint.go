@@ -1,0 +1,226 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/time/rate"
+
+	"github.com/wamesh/wamesh/pkg/control"
+	"github.com/wamesh/wamesh/pkg/natsx"
+)
+
+// consumerPrefix names the per-webhook delivery consumers.
+const consumerPrefix = "dispatcher-wh-"
+
+// ConsumerName returns the durable consumer of a webhook's deliveries.
+func ConsumerName(webhook string) string { return consumerPrefix + webhook }
+
+// shape is what a webhook's consumer is built from; a change restarts the
+// endpoint.
+type shape struct {
+	ordered     bool
+	concurrency int
+}
+
+func (d *Dispatcher) shapeOf(w control.Webhook) shape {
+	if w.Ordered {
+		return shape{ordered: true, concurrency: 1}
+	}
+	c := w.Concurrency
+	if c <= 0 {
+		c = d.opt.DefaultConcurrency
+	}
+	return shape{concurrency: c}
+}
+
+// endpoint is the worker of one enabled webhook.
+type endpoint struct {
+	d       *Dispatcher
+	id      string
+	shape   shape
+	limiter *rate.Limiter
+	breaker *breaker
+	health  *health
+	backlog atomic.Int64 // messages waiting, as last seen
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func limitOf(w control.Webhook) (rate.Limit, int) {
+	if w.RateLimit <= 0 {
+		return rate.Inf, 1
+	}
+	return rate.Limit(w.RateLimit), w.RateLimit
+}
+
+func (d *Dispatcher) startEndpoint(ctx context.Context, w control.Webhook) *endpoint {
+	lim, burst := limitOf(w)
+	ctx, cancel := context.WithCancel(ctx)
+	e := &endpoint{
+		d: d, id: w.ID, shape: d.shapeOf(w),
+		limiter: rate.NewLimiter(lim, burst),
+		breaker: newBreaker(d.opt.BreakerThreshold, d.opt.BreakerCooldown),
+		cancel:  cancel, done: make(chan struct{}),
+	}
+	go e.run(ctx)
+	return e
+}
+
+func (e *endpoint) stop() {
+	e.cancel()
+	<-e.done
+}
+
+// update applies settings that need no restart.
+func (e *endpoint) update(w control.Webhook) {
+	lim, burst := limitOf(w)
+	e.limiter.SetLimit(lim)
+	e.limiter.SetBurst(burst)
+}
+
+func (e *endpoint) run(ctx context.Context) {
+	defer close(e.done)
+	e.health = loadHealth(ctx, e.d.healthKV, e.id)
+	for ctx.Err() == nil {
+		cons, err := e.consumer(ctx)
+		if err == nil {
+			e.loop(ctx, cons)
+			return
+		}
+		e.d.logger.Warn("create delivery consumer", "webhook", e.id, "err", err)
+		waitFor(ctx, time.Second)
+	}
+}
+
+// consumer creates or updates the webhook's durable consumer. Ordered
+// endpoints allow one unacknowledged message, so a message waiting for its
+// retry holds back every later one. Others allow concurrency plus the
+// parked retries, so a failing message never blocks the rest; the local
+// slots cap the requests actually in flight.
+func (e *endpoint) consumer(ctx context.Context) (jetstream.Consumer, error) {
+	maxAck := 1
+	if !e.shape.ordered {
+		maxAck = e.shape.concurrency + e.d.opt.MaxParked
+	}
+	cons, err := e.d.js.CreateOrUpdateConsumer(ctx, natsx.StreamDeliveries, jetstream.ConsumerConfig{
+		Durable:       ConsumerName(e.id),
+		Description:   "dispatcher: deliveries of webhook " + e.id,
+		FilterSubject: DeliverySubject(e.id),
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       e.d.opt.AckWait,
+		MaxDeliver:    -1,
+		MaxAckPending: maxAck,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("consumer %s: %w", ConsumerName(e.id), err)
+	}
+	return cons, nil
+}
+
+// loop pulls as many messages as there are free slots and delivers each in
+// its own goroutine; it returns when ctx ends, after in-flight attempts end.
+func (e *endpoint) loop(ctx context.Context, cons jetstream.Consumer) {
+	slots := make(chan struct{}, e.shape.concurrency)
+	var inflight sync.WaitGroup
+	defer inflight.Wait()
+	for ctx.Err() == nil {
+		wait, probe := e.breaker.state(time.Now())
+		if wait > 0 {
+			waitFor(ctx, wait)
+			continue
+		}
+		n := reserve(ctx, slots, probe)
+		if n == 0 {
+			return
+		}
+		got := e.fetch(ctx, cons, n, func(m jetstream.Msg) {
+			inflight.Go(func() {
+				defer func() { <-slots }()
+				e.attempt(ctx, m)
+			})
+		})
+		for range n - got {
+			<-slots
+		}
+	}
+}
+
+// fetch pulls up to n messages and hands each to deliver; it returns how
+// many it handed over.
+func (e *endpoint) fetch(ctx context.Context, cons jetstream.Consumer, n int, deliver func(jetstream.Msg)) int {
+	fctx, cancel := context.WithTimeout(ctx, e.d.opt.FetchWait)
+	defer cancel()
+	batch, err := cons.Fetch(n, jetstream.FetchContext(fctx))
+	if err != nil {
+		if ctx.Err() == nil {
+			e.d.logger.Warn("fetch deliveries", "webhook", e.id, "err", err)
+			waitFor(ctx, time.Second)
+		}
+		return 0
+	}
+	got := 0
+	for m := range batch.Messages() {
+		if md, err := m.Metadata(); err == nil {
+			e.backlog.Store(int64(md.NumPending))
+		}
+		got++
+		deliver(m)
+	}
+	if err := batch.Error(); err != nil && got == 0 && !errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		e.d.logger.Debug("fetch deliveries", "webhook", e.id, "err", err)
+	}
+	if got == 0 {
+		e.backlog.Store(0)
+	}
+	return got
+}
+
+// reserve blocks for one free slot, then takes every other free slot
+// (only one, and only once all are free, for a half-open probe). It
+// returns the number taken, 0 when ctx ended.
+func reserve(ctx context.Context, slots chan struct{}, probe bool) int {
+	need := 1
+	if probe {
+		need = cap(slots) // wait until nothing is in flight
+	}
+	for range need {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return 0 // the taken slots are dropped with the loop
+		}
+	}
+	if probe {
+		for range need - 1 {
+			<-slots
+		}
+		return 1
+	}
+	n := 1
+	for n < cap(slots) {
+		select {
+		case slots <- struct{}{}:
+			n++
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+// waitFor waits d or until ctx ends.
+func waitFor(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}

@@ -1,0 +1,11 @@
+package dispatch
+
+import "errors"
+
+var (
+	// errBadDelivery is returned when a WAMESH_DELIVERIES message lacks the
+	// headers the dispatcher writes; such a message is terminated.
+	errBadDelivery = errors.New("malformed delivery message")
+	// errNotFound is returned by the failed store for an unknown delivery.
+	errNotFound = errors.New("delivery not found")
+)

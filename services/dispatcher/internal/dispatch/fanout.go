@@ -1,0 +1,117 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/wamesh/wamesh/pkg/events"
+	"github.com/wamesh/wamesh/pkg/natsx"
+)
+
+// FanoutConsumer is the durable consumer on WAMESH_EVENTS shared by every
+// dispatcher instance.
+const FanoutConsumer = "dispatcher-fanout"
+
+// fanned is an event whose delivery messages are being stored; it is acked
+// once every store is confirmed.
+type fanned struct {
+	msg     jetstream.Msg
+	futures []jetstream.PubAckFuture
+}
+
+// runFanout consumes WAMESH_EVENTS until ctx ends. Publishes are
+// asynchronous and confirmed in order by ackFanned, so fan-out is pipelined.
+func (d *Dispatcher) runFanout(ctx context.Context) error {
+	cons, err := d.js.CreateOrUpdateConsumer(ctx, natsx.StreamEvents, jetstream.ConsumerConfig{
+		Durable:       FanoutConsumer,
+		Description:   "dispatcher: fan events out to WAMESH_DELIVERIES",
+		FilterSubject: natsx.SubjectsEvents,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       30 * time.Second,
+		MaxAckPending: 8192,
+	})
+	if err != nil {
+		return fmt.Errorf("create fan-out consumer: %w", err)
+	}
+	pending := make(chan fanned, 4096)
+	done := make(chan struct{})
+	go func() { defer close(done); d.ackFanned(ctx, pending) }()
+	cc, err := cons.Consume(func(m jetstream.Msg) { d.fanOut(ctx, m, pending) },
+		jetstream.PullMaxMessages(1024),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			d.logger.Debug("fan-out consumer", "err", err)
+		}))
+	if err != nil {
+		return fmt.Errorf("consume events: %w", err)
+	}
+	<-ctx.Done()
+	cc.Stop()
+	<-done
+	return nil
+}
+
+// fanOut queues one delivery message per matching webhook.
+func (d *Dispatcher) fanOut(ctx context.Context, m jetstream.Msg, pending chan<- fanned) {
+	ref, err := refOf(m)
+	if err != nil {
+		d.logger.Warn("undecodable event skipped", "subject", m.Subject(), "err", err)
+		_ = m.Term()
+		return
+	}
+	md, err := m.Metadata()
+	if err != nil {
+		_ = m.Term()
+		return
+	}
+	targets := d.ix.Load().targets(ref, md.Timestamp)
+	f := fanned{msg: m}
+	for _, w := range targets {
+		dl := delivery{
+			Webhook: w.ID, DeliveryID: DeliveryID(ref.ID, w.ID), EventID: ref.ID, EventType: string(ref.Type),
+			Tenant: ref.Tenant, Session: ref.Session, Body: m.Data(),
+		}
+		fut, err := d.js.PublishMsgAsync(dl.message(dl.DeliveryID, m.Headers().Get(events.HeaderTraceParent)))
+		if err != nil {
+			d.logger.Warn("queue delivery", "webhook", w.ID, "err", err)
+			_ = m.NakWithDelay(time.Second)
+			return
+		}
+		f.futures = append(f.futures, fut)
+	}
+	select {
+	case pending <- f:
+	case <-ctx.Done():
+	}
+}
+
+// ackFanned acks each event once its delivery messages are stored, in the
+// order they were queued.
+func (d *Dispatcher) ackFanned(ctx context.Context, pending <-chan fanned) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case f := <-pending:
+			d.confirm(ctx, f)
+		}
+	}
+}
+
+func (d *Dispatcher) confirm(ctx context.Context, f fanned) {
+	for _, fut := range f.futures {
+		select {
+		case <-fut.Ok():
+		case err := <-fut.Err():
+			d.logger.Warn("store delivery", "subject", fut.Msg().Subject, "err", err)
+			_ = f.msg.NakWithDelay(time.Second)
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+	_ = f.msg.Ack()
+}

@@ -1,0 +1,120 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/wamesh/wamesh/pkg/control"
+	"github.com/wamesh/wamesh/pkg/natsx"
+)
+
+// onWebhookChange runs in the watch goroutine: it only notes deletions and
+// wakes the manager.
+func (d *Dispatcher) onWebhookChange(key string, _ control.Webhook, deleted bool) {
+	if deleted {
+		d.endpointsLock.Lock()
+		d.deleted[key] = true
+		d.endpointsLock.Unlock()
+	}
+	select {
+	case d.changed <- struct{}{}:
+	default:
+	}
+}
+
+// manage reconciles the running endpoints with the webhooks on each change.
+func (d *Dispatcher) manage(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.changed:
+			d.reconcile(ctx)
+		}
+	}
+}
+
+// reconcile rebuilds the fan-out index and starts, restarts, updates or
+// stops endpoints so exactly the enabled webhooks have one.
+func (d *Dispatcher) reconcile(ctx context.Context) {
+	all := d.webhooks.All(nil)
+	ix := buildIndex(all)
+	d.ix.Store(&ix)
+
+	d.endpointsLock.Lock()
+	defer d.endpointsLock.Unlock()
+	for id, w := range all {
+		e, running := d.endpoints[id]
+		switch {
+		case !w.Enabled && running:
+			e.stop()
+			delete(d.endpoints, id)
+		case !w.Enabled:
+		case running && e.shape == d.shapeOf(w):
+			e.update(w)
+		default:
+			if running {
+				e.stop()
+			}
+			d.endpoints[id] = d.startEndpoint(ctx, w)
+		}
+	}
+	for id := range d.deleted {
+		if _, ok := all[id]; ok {
+			continue // re-created
+		}
+		if e, ok := d.endpoints[id]; ok {
+			e.stop()
+			delete(d.endpoints, id)
+		}
+		d.forget(ctx, id)
+	}
+	clear(d.deleted)
+}
+
+// forget deletes a removed webhook's consumer and queued deliveries.
+func (d *Dispatcher) forget(ctx context.Context, id string) {
+	stream, err := d.js.Stream(ctx, natsx.StreamDeliveries)
+	if err != nil {
+		d.logger.Warn("forget webhook", "webhook", id, "err", err)
+		return
+	}
+	if err := stream.DeleteConsumer(ctx, ConsumerName(id)); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		d.logger.Warn("delete delivery consumer", "webhook", id, "err", err)
+	}
+	if err := stream.Purge(ctx, jetstream.WithPurgeSubject(DeliverySubject(id))); err != nil {
+		d.logger.Warn("purge deliveries", "webhook", id, "err", err)
+	}
+}
+
+// sweepConsumers forgets webhooks deleted while no dispatcher was running.
+func (d *Dispatcher) sweepConsumers(ctx context.Context) {
+	stream, err := d.js.Stream(ctx, natsx.StreamDeliveries)
+	if err != nil {
+		return
+	}
+	names := stream.ConsumerNames(ctx)
+	var gone []string
+	for name := range names.Name() {
+		id, ok := strings.CutPrefix(name, consumerPrefix)
+		if _, exists := d.webhooks.Get(id); ok && !exists {
+			gone = append(gone, id)
+		}
+	}
+	for _, id := range gone {
+		d.forget(ctx, id)
+	}
+}
+
+// stopAll stops every endpoint, waiting for in-flight attempts.
+func (d *Dispatcher) stopAll() {
+	d.endpointsLock.Lock()
+	defer d.endpointsLock.Unlock()
+	for id, e := range d.endpoints {
+		e.stop()
+		delete(d.endpoints, id)
+	}
+}
