@@ -67,3 +67,43 @@ func TestDirectMessagesBothWays(t *testing.T) {
 		t.Logf("mark read (client): %v", err)
 	}
 }
+
+func TestRetryReceiptResends(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	bob := mustPhone(t, srv, 2, "Bob")
+	ac := pairQR(t, srv, alice, "")
+	first, err := bob.SendText(t.Context(), alice.JID(), "one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(ac, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == first })
+	if _, err := ac.Client.SendMessage(t.Context(), bob.JID(), &waE2E.Message{Conversation: proto.String("ack")}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "bob got reply", func() bool { return len(bob.Messages()) == 1 })
+	// The client loses its session with Bob: his next "msg" cannot be
+	// decrypted, the client sends a retry receipt, and Bob resends as pkmsg.
+	if err := ac.Client.Store.Sessions.DeleteAllSessions(t.Context(), bob.LID().User+"_1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ac.Client.Store.Sessions.DeleteAllSessions(t.Context(), bob.JID().User); err != nil {
+		t.Fatal(err)
+	}
+	second, err := bob.SendText(t.Context(), alice.JID(), "two")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evt := waitEvent(ac, 10*time.Second, func(m *events.Message) bool {
+		return m.Info.ID == second && m.Message.GetConversation() == "two"
+	})
+	_ = evt
+	retried := false
+	for _, r := range srv.ClientReceipts() {
+		retried = retried || (r.Type == "retry" && r.IDs[0] == second)
+	}
+	if !retried {
+		t.Fatal("no retry receipt was needed; the test did not exercise resend")
+	}
+}

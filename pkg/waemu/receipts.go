@@ -1,6 +1,7 @@
 package waemu
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"time"
@@ -47,6 +48,15 @@ func (s *Server) handleClientReceipt(c *conn, node *waBinary.Node) {
 	_ = c.send(ack)
 	if r.Type == "retry" {
 		s.log.Warn("waemu: client sent retry receipt", "device", r.Device, "ids", r.IDs)
+		author := r.To
+		if !r.Participant.IsEmpty() {
+			author = r.Participant
+		}
+		if p := s.phoneForUser(author); p != nil {
+			if err := p.resend(context.Background(), r.Device, r.To, r.IDs[0]); err != nil {
+				s.log.Warn("waemu: resend after retry receipt", "err", err)
+			}
+		}
 	}
 	s.stateMu.Lock()
 	s.receipts = append(s.receipts, r)
