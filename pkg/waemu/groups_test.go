@@ -105,6 +105,18 @@ func TestPhoneCreatesGroup(t *testing.T) {
 		t.Fatalf("send: %v", err)
 	}
 	waitEvent(ac, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == id && m.Info.Chat == gjid })
+	// The client's read receipt for a group message names the author.
+	if err := ac.Client.MarkRead(t.Context(), []types.MessageID{id}, time.Now(), gjid, bob.JID()); err != nil {
+		t.Fatalf("mark read: %v", err)
+	}
+	eventually(t, 5*time.Second, "bob sees read receipt", func() bool {
+		for _, r := range bob.Receipts() {
+			if r.Type == "read" && r.Chat == gjid && r.IDs[0] == id {
+				return true
+			}
+		}
+		return false
+	})
 	resp, err := ac.Client.SendMessage(t.Context(), gjid, &waE2E.Message{Conversation: proto.String("thanks")})
 	if err != nil {
 		t.Fatalf("reply: %v", err)
@@ -116,5 +128,12 @@ func TestPhoneCreatesGroup(t *testing.T) {
 			}
 		}
 		return false
+	})
+	// The phone's read receipt in a group carries the participant.
+	if err := bob.MarkRead(gjid, resp.ID); err != nil {
+		t.Fatalf("phone mark read: %v", err)
+	}
+	waitEvent(ac, 5*time.Second, func(r *events.Receipt) bool {
+		return r.Type == types.ReceiptTypeRead && r.Chat == gjid && r.Sender.User == bob.JID().User && r.MessageIDs[0] == resp.ID
 	})
 }
