@@ -38,7 +38,7 @@ func loadCompose(env map[string]string, profiles ...string) (*types.Project, err
 	details := types.ConfigDetails{
 		WorkingDir:  "..",
 		ConfigFiles: []types.ConfigFile{{Filename: composeFile}},
-		Environment: env,
+		Environment: maps.Clone(env), // the loader writes to it
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -153,14 +154,26 @@ func firstLines(doc []byte) string {
 	return strings.Join(lines[:min(3, len(lines))], " ")
 }
 
-// render renders and decodes one kustomization or fails the test.
+// renders renders each kustomization once per test binary; the tests only
+// read the result, so they share it.
+var renders = func() map[string]func() (*rendered, error) {
+	m := map[string]func() (*rendered, error){}
+	for _, dir := range overlays {
+		m[dir] = sync.OnceValues(func() (*rendered, error) {
+			stream, err := kustomize(dir)
+			if err != nil {
+				return nil, err
+			}
+			return decodeStream(dir, stream)
+		})
+	}
+	return m
+}()
+
+// render returns the decoded objects of one kustomization or fails the test.
 func render(t *testing.T, dir string) *rendered {
 	t.Helper()
-	stream, err := kustomize(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := decodeStream(dir, stream)
+	r, err := renders[dir]()
 	if err != nil {
 		t.Fatal(err)
 	}
