@@ -24,6 +24,7 @@ type Options struct {
 	Schedule           []time.Duration // delay before retry n; attempts = len+1
 	Jitter             float64         // ± fraction applied to each delay (0.2)
 	AckWait            time.Duration   // redelivery after a crash; > request timeout
+	FanoutAckWait      time.Duration   // redelivery of an event whose fan-out was lost (30s)
 	FetchWait          time.Duration   // longest pull request (5s)
 	DefaultConcurrency int             // in-flight requests per endpoint when the webhook says 0 (16)
 	MaxParked          int             // retries waiting out their delay per endpoint (1000)
@@ -40,6 +41,7 @@ func (o *Options) defaults() {
 	}
 	setDefault(&o.AckWait, time.Minute)
 	setDefault(&o.FetchWait, 5*time.Second)
+	setDefault(&o.FanoutAckWait, 30*time.Second)
 	setDefault(&o.DisableAfter, 120*time.Hour)
 	setDefault(&o.FailedTTL, 30*24*time.Hour)
 	setDefault(&o.BreakerCooldown, 30*time.Second)

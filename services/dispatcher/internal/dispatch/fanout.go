@@ -31,7 +31,7 @@ func (d *Dispatcher) runFanout(ctx context.Context) error {
 		FilterSubject: natsx.SubjectsEvents,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       30 * time.Second,
+		AckWait:       d.opt.FanoutAckWait,
 		MaxAckPending: 8192,
 	})
 	if err != nil {

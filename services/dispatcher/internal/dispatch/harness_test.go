@@ -62,7 +62,7 @@ func newEnv(t testing.TB) *env {
 func fastOptions() dispatch.Options {
 	return dispatch.Options{
 		Schedule: []time.Duration{20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond},
-		AckWait:  5 * time.Second, FetchWait: 500 * time.Millisecond, DefaultConcurrency: 8,
+		AckWait:  5 * time.Second, FanoutAckWait: 2 * time.Second, FetchWait: 500 * time.Millisecond, DefaultConcurrency: 8,
 	}
 }
 
@@ -78,6 +78,13 @@ func testLogger() *slog.Logger {
 // start runs a dispatcher on its own connection until the returned stop is
 // called (or the test ends). stop waits for Run to return.
 func (e *env) start(opt dispatch.Options) (stop func()) {
+	stop, _ = e.startKillable(opt)
+	return stop
+}
+
+// startKillable is start plus kill: the connection is cut first, so no ack,
+// nak or outcome of the work in flight reaches NATS, then Run is cancelled.
+func (e *env) startKillable(opt dispatch.Options) (stop, kill func()) {
 	e.t.Helper()
 	nc, err := nats.Connect(e.url)
 	if err != nil {
@@ -107,8 +114,15 @@ func (e *env) start(opt dispatch.Options) (stop func()) {
 			nc.Close()
 		})
 	}
+	kill = func() {
+		once.Do(func() {
+			nc.Close()
+			cancel()
+			<-done
+		})
+	}
 	e.t.Cleanup(stop)
-	return stop
+	return stop, kill
 }
 
 // webhook stores a webhook for tenant t1 pointing at url.
