@@ -74,7 +74,7 @@ func (e *env) manager(dsn, pod string) *Manager {
 		dsn = filepath.Join(e.t.TempDir(), "devices.db")
 	}
 	m, err := NewManager(ManagerConfig{NATS: e.nc, JetStream: e.js, DeviceStore: dsn, PodID: pod,
-		Configure: e.srv.Configure, MediaHTTPClient: e.srv.HTTPClient()})
+		Configure: e.srv.Configure})
 	if err != nil {
 		e.t.Fatalf("manager: %v", err)
 	}
@@ -211,3 +211,5 @@ func (r *recorder) waitCount(ctx context.Context, session string, t events.Type,
 }
 
 func (e *env) nullLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func jsonRaw(v any) (json.RawMessage, error) { return json.Marshal(v) }

@@ -27,10 +27,16 @@ func parseJID(what, s string) (types.JID, error) {
 		s += "@" + types.DefaultUserServer
 	}
 	j, err := types.ParseJID(s)
-	if err != nil || j.User == "" {
-		return types.EmptyJID, badInput("%s %q is not a JID", what, s)
+	if err != nil || j.User == "" || !knownServers[j.Server] {
+		return types.EmptyJID, badInput("%s %q is not a WhatsApp JID", what, s)
 	}
 	return j, nil
+}
+
+// knownServers are the JID servers a chat or participant may be on.
+var knownServers = map[string]bool{
+	types.DefaultUserServer: true, types.GroupServer: true, types.HiddenUserServer: true,
+	types.BroadcastServer: true, types.NewsletterServer: true,
 }
 
 func (s *session) sendMessage(ctx context.Context, cmd commands.Command) (*events.Event, error) {
