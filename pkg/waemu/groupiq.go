@@ -21,7 +21,7 @@ func (s *Server) handleGroupIQ(c *conn, node *waBinary.Node) ([]waBinary.Node, *
 	if to == types.GroupServerJID {
 		switch typ + " " + child.Tag {
 		case "set create":
-			return s.groupCreate(c, actor, child)
+			return s.groupCreate(actor, child)
 		case "get participating":
 			return s.groupParticipating(actor)
 		case "set leave":
@@ -66,7 +66,8 @@ func (s *Server) handleGroupIQ(c *conn, node *waBinary.Node) ([]waBinary.Node, *
 			}
 		}
 		return s.changeMembers(to, actor, child.Tag, jids), nil
-	case "set subject", "set description", "set announcement", "set not_announcement", "set locked", "set unlocked":
+	case "set subject", "set description", "set announcement", "set not_announcement", "set locked", "set unlocked",
+		"set ephemeral", "set not_ephemeral":
 		if !admin && g.locked {
 			return nil, errIQNotAllowed
 		}
@@ -88,7 +89,7 @@ func (s *Server) handleGroupIQ(c *conn, node *waBinary.Node) ([]waBinary.Node, *
 	return nil, errIQUnhandled
 }
 
-func (s *Server) groupCreate(c *conn, actor types.JID, child waBinary.Node) ([]waBinary.Node, *iqError) {
+func (s *Server) groupCreate(actor types.JID, child waBinary.Node) ([]waBinary.Node, *iqError) {
 	var members []types.JID
 	for _, p := range child.GetChildrenByTag("participant") {
 		if j, ok := p.Attrs["jid"].(types.JID); ok {
@@ -104,7 +105,6 @@ func (s *Server) groupCreate(c *conn, actor types.JID, child waBinary.Node) ([]w
 	s.notifyGroup(g.jid, actor, []waBinary.Node{{Tag: "create", Attrs: waBinary.Attrs{
 		"type": "new", "key": key, "reason": "create",
 	}, Content: []waBinary.Node{gnode}}}, types.EmptyJID)
-	_ = c
 	return []waBinary.Node{gnode}, nil
 }
 
@@ -231,6 +231,9 @@ func (s *Server) changeSetting(g *group, actor types.JID, child waBinary.Node) {
 		note.Attrs = waBinary.Attrs{"v_id": unixAt(now)}
 	case "locked", "unlocked":
 		g.locked = child.Tag == "locked"
+	case "ephemeral":
+		exp := child.Attrs["expiration"]
+		note.Attrs = waBinary.Attrs{"expiration": exp}
 	}
 	gjid := g.jid
 	s.stateMu.Unlock()

@@ -13,7 +13,7 @@ import (
 
 // routeGroupMessage fans a client's group message out: every member device
 // but the sender gets its pairwise SKDM part (if any) plus the skmsg.
-func (s *Server) routeGroupMessage(c *conn, m outgoing, node *waBinary.Node) {
+func (s *Server) routeGroupMessage(m outgoing, node *waBinary.Node) {
 	members, err := s.GroupMembers(m.to)
 	if err != nil {
 		s.log.Debug("waemu: group message to unknown group", "group", m.to)
@@ -61,7 +61,6 @@ func (s *Server) routeGroupMessage(c *conn, m outgoing, node *waBinary.Node) {
 			s.deliver(dev, waBinary.Node{Tag: "message", Attrs: attrs, Content: encs})
 		}
 	}
-	_ = c
 }
 
 // canonicalDevice maps a LID device JID to its PN device JID.

@@ -90,6 +90,14 @@ func iqHandlerFor(xmlns, typ, child string) iqHandler {
 		return (*Server).handleMediaConn
 	case "privacy get privacy":
 		return handlePrivacyGet
+	case "privacy set privacy":
+		return handlePrivacySet
+	case "w:profile:picture get picture":
+		return handleProfilePicture
+	case "blocklist get ", "blocklist set item":
+		return handleBlocklist
+	case "status set status", "disappearing_mode set disappearing_mode":
+		return handleEmptyResult
 	case "presence set ", "urn:xmpp:whatsapp:push set config", "w set ":
 		return handleEmptyResult
 	}

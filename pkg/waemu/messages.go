@@ -44,7 +44,7 @@ func (s *Server) handleClientMessage(c *conn, node *waBinary.Node) {
 	}
 	s.faults.ackMessage(c, ack)
 	if to.Server == types.GroupServer {
-		s.routeGroupMessage(c, m, node)
+		s.routeGroupMessage(m, node)
 		return
 	}
 	participants := node.GetChildByTag("participants")

@@ -54,7 +54,7 @@ func (s *Server) usyncUser(u waBinary.Node, protocols []string) waBinary.Node {
 	for _, proto := range protocols {
 		switch proto {
 		case "devices":
-			children = append(children, s.usyncDevices(p, jid))
+			children = append(children, usyncDevices(p))
 		case "lid":
 			n := waBinary.Node{Tag: "lid"}
 			if p != nil {
@@ -77,7 +77,7 @@ func (s *Server) usyncUser(u waBinary.Node, protocols []string) waBinary.Node {
 	return out
 }
 
-func (s *Server) usyncDevices(p *Phone, jid types.JID) waBinary.Node {
+func usyncDevices(p *Phone) waBinary.Node {
 	list := []waBinary.Node{}
 	if p != nil {
 		list = append(list, waBinary.Node{Tag: "device", Attrs: waBinary.Attrs{"id": "0"}})
@@ -86,7 +86,6 @@ func (s *Server) usyncDevices(p *Phone, jid types.JID) waBinary.Node {
 			list = append(list, waBinary.Node{Tag: "device", Attrs: waBinary.Attrs{"id": id, "key-index": id}})
 		}
 	}
-	_ = jid
 	return waBinary.Node{Tag: "devices", Content: []waBinary.Node{
 		{Tag: "device-list", Content: list},
 		{Tag: "key-index-list", Attrs: waBinary.Attrs{"ts": unixNow()}},

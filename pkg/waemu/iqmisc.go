@@ -1,0 +1,23 @@
+package waemu
+
+import (
+	waBinary "go.mau.fi/whatsmeow/binary"
+)
+
+// Account-level IQs the emulator accepts without modelling much state.
+
+// handleProfilePicture answers that nobody has a profile picture.
+func handleProfilePicture(*Server, *conn, *waBinary.Node) ([]waBinary.Node, *iqError) {
+	return nil, errIQNotFound
+}
+
+// handleBlocklist answers an empty block list (get) and accepts changes (set).
+func handleBlocklist(*Server, *conn, *waBinary.Node) ([]waBinary.Node, *iqError) {
+	return []waBinary.Node{{Tag: "list", Attrs: waBinary.Attrs{"dhash": "0"}}}, nil
+}
+
+// handlePrivacySet echoes the changed setting back.
+func handlePrivacySet(_ *Server, _ *conn, node *waBinary.Node) ([]waBinary.Node, *iqError) {
+	priv := node.GetChildByTag("privacy")
+	return []waBinary.Node{{Tag: "privacy", Content: priv.GetChildren()}}, nil
+}
