@@ -4,17 +4,69 @@
 // for the real, unmodified go.mau.fi/whatsmeow client to connect to it: the Noise
 // XX handshake with a per-server certificate chain, binary XML nodes, QR and
 // pairing-code linking, login, prekeys, usync, 1:1 and group messages with real
-// Signal encryption, receipts, presence, media upload and download, and the
-// stream errors that end a session (replaced, device removed, temporary ban).
+// Signal encryption, receipts, presence, media upload and download over HTTPS,
+// and the stream errors that end a session (replaced, device removed,
+// temporary ban). Every client node it does not understand is recorded
+// ([Server.UnhandledNodes]) so tests can fail on it.
 //
-// Simulated accounts ("phones") live inside the emulator. A phone links a client
-// by scanning the QR string the client emitted, sends it messages and decrypts
-// what the client sends. Tests drive phones through the Go API; sandbox mode
-// drives them through [Server.ControlHandler].
+// # Connecting a client
 //
-// Pointing a client at the emulator needs two things: [Server.Configure] on the
-// client, and the process-global whatsmeow.WACertPubKey set to the emulator's
-// root key with [InstallRootKey]. Because that variable is global, every Server
-// uses [DefaultRootKey] unless Options.RootKey says otherwise, so many servers
-// in one process (one per test) share one root key.
+//	waemu.InstallRootKey(waemu.DefaultRootKey().PublicKey()) // once per process
+//	srv, _ := waemu.Start(ctx, waemu.Options{})
+//	cli := whatsmeow.NewClient(device, log)
+//	srv.Configure(cli) // after any SetProxy, before Connect
+//
+// Configure replaces the client's websocket, pre-login and media HTTP clients
+// with [Server.HTTPClient], which dials the emulator whatever the URL host is
+// and trusts only the emulator's own TLS CA. The URL stays
+// wss://web.whatsapp.com/ws/chat, so the client stays in WhatsApp (not
+// Messenger) mode.
+//
+// whatsmeow checks the Noise certificate chain against the process-global
+// whatsmeow.WACertPubKey. [InstallRootKey] sets it; never call it in
+// production mode. Every Server signs with [DefaultRootKey] unless
+// Options.RootKey is set, so many servers in one process (one per test) share
+// one installed key.
+//
+// # Simulated accounts
+//
+// A [Phone] is a simulated account with its primary device (device 0).
+// [Phone.ScanQR] links the client that emitted an events.QR code;
+// [Phone.EnterPairCode] links a client that called Client.PairPhone. Linked
+// clients become companion devices (device 1, 2, ...) of the phone's account.
+// Phones send every common message kind ([Phone.SendText],
+// [Phone.SendTextWith], [Phone.SendMedia], [Phone.React], [Phone.Edit],
+// [Phone.Revoke], [Phone.SendLocation], [Phone.SendContact], [Phone.SendPoll],
+// [Phone.Vote]), create groups, send receipts and presence, and decrypt all
+// that clients send them ([Phone.Messages]).
+//
+// # Sandbox control API
+//
+// [Server.ControlHandler] serves JSON under /sandbox/v1 (errors are RFC 9457
+// problem+json with a machine code: VALIDATION_FAILED 422, NOT_FOUND 404,
+// ALREADY_EXISTS 409, BAD_REQUEST 400, CLIENT_TIMEOUT 504, INTERNAL 500):
+//
+//	POST   /sandbox/v1/phones                       {"phone","name"} -> 201 PhoneDTO
+//	GET    /sandbox/v1/phones                       -> [PhoneDTO]
+//	GET    /sandbox/v1/phones/{phone}               -> PhoneDTO
+//	POST   /sandbox/v1/phones/{phone}/scan          {"qr"} -> 200 {"device"} once paired
+//	POST   /sandbox/v1/phones/{phone}/pair-code     {"code"} -> 200 {"device"} once paired
+//	POST   /sandbox/v1/phones/{phone}/messages      SendRequest -> 201 {"id"}
+//	GET    /sandbox/v1/phones/{phone}/messages      -> [ReceivedMessage]
+//	GET    /sandbox/v1/phones/{phone}/receipts      -> [PhoneReceipt]
+//	POST   /sandbox/v1/phones/{phone}/read          {"chat","ids"} -> 204
+//	POST   /sandbox/v1/phones/{phone}/presence      {"available"} or {"to","state"} -> 204
+//	DELETE /sandbox/v1/phones/{phone}/devices/{jid} -> 204 (client gets LoggedOut)
+//	POST   /sandbox/v1/groups                       {"phone","subject","members"} -> 201 GroupDTO
+//	GET    /sandbox/v1/groups/{jid}                 -> GroupDTO
+//	GET    /sandbox/v1/connections                  -> [Connection]
+//	GET    /sandbox/v1/unhandled                    -> [UnhandledNode]
+//
+// # Limits
+//
+// State lives in memory: a restarted emulator forgets linked devices, and
+// their clients get 401 (events.LoggedOut) on the next login. Addressing is
+// by phone number (LIDs are announced but groups use "pn" addressing). App
+// state sync, history sync, calls, newsletters and business features are not
+// emulated; their IQs are answered with 501 and recorded as unhandled.
 package waemu

@@ -117,8 +117,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}()
 	go func() {
-		<-ctx.Done()
-		_ = s.Close()
+		select {
+		case <-ctx.Done():
+			_ = s.Close()
+		case <-s.ctx.Done():
+		}
 	}()
 	return s, nil
 }
