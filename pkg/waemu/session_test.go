@@ -94,3 +94,19 @@ func TestTemporaryBan(t *testing.T) {
 		t.Fatalf("ban code = %d", ban.Code)
 	}
 }
+
+func TestUnknownDeviceIsLoggedOut(t *testing.T) {
+	t.Parallel()
+	srvA := startServer(t)
+	srvB := startServer(t) // shares the default root key with srvA
+	tc := pairQR(t, srvA, mustPhone(t, srvA, 1, "Alice"), "")
+	tc.close()
+	again := newTestClient(t, srvB, tc.path)
+	if err := again.Client.Connect(); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	lo := waitEvent[*events.LoggedOut](again, 5*time.Second, nil)
+	if !lo.OnConnect {
+		t.Fatalf("logged out = %+v", lo)
+	}
+}
