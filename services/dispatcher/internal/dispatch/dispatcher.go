@@ -87,6 +87,7 @@ type Dispatcher struct {
 	endpoints     map[string]*endpoint
 	deleted       map[string]bool
 	changed       chan struct{}
+	ready         chan struct{}
 }
 
 // New builds a Dispatcher; Run starts it.
@@ -101,6 +102,7 @@ func New(deps Deps, opt Options) (*Dispatcher, error) {
 	d := &Dispatcher{
 		nc: deps.NC, js: deps.JS, sender: deps.Sender, logger: deps.Logger, opt: opt,
 		endpoints: map[string]*endpoint{}, deleted: map[string]bool{}, changed: make(chan struct{}, 1),
+		ready: make(chan struct{}),
 	}
 	m, err := newMetrics(deps.Meter, d)
 	if err != nil {
@@ -124,6 +126,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopOps()
+	close(d.ready)
 	var wg sync.WaitGroup
 	wg.Go(func() { d.manage(ctx) })
 	err = d.runFanout(ctx)
@@ -131,6 +134,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	d.stopAll()
 	return err
 }
+
+// Ready is closed once Run serves the operations and delivers.
+func (d *Dispatcher) Ready() <-chan struct{} { return d.ready }
 
 // open binds the KV buckets and starts watching webhooks.
 func (d *Dispatcher) open(ctx context.Context) error {

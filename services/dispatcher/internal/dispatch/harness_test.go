@@ -106,6 +106,11 @@ func (e *env) startKillable(opt dispatch.Options) (stop, kill func()) {
 			e.t.Errorf("dispatcher Run: %v", err)
 		}
 	}()
+	select {
+	case <-d.Ready():
+	case <-done:
+		e.t.Fatal("dispatcher stopped before it was ready")
+	}
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
@@ -198,7 +203,7 @@ type receiver struct {
 	*httptest.Server
 	reqsLock sync.Mutex // guards reqs
 	reqs     []received
-	ok       []received // requests answered 2xx, in order
+	ok       []received                      // requests answered 2xx, in order
 	respond  func(r received, count int) int // status for the count-th request (1-based)
 }
 

@@ -47,6 +47,10 @@ func (d *Dispatcher) serveOps(ctx context.Context) (func(), error) {
 			return nil, fmt.Errorf("add endpoint %s: %w", op, err)
 		}
 	}
+	if err := d.nc.FlushWithContext(ctx); err != nil { // the subscriptions are live once this returns
+		_ = svc.Stop()
+		return nil, fmt.Errorf("flush micro service: %w", err)
+	}
 	return func() { _ = svc.Stop() }, nil
 }
 
