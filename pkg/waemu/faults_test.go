@@ -7,6 +7,7 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 )
@@ -89,4 +90,11 @@ func TestClientToClientAndDeviceListChange(t *testing.T) {
 		return false
 	})
 	waitEvent(bc, 5*time.Second, func(r *events.Receipt) bool { return r.MessageIDs[0] == back.ID })
+	// Read receipts travel client to client.
+	if err := ac.Client.MarkRead(t.Context(), []types.MessageID{back.ID}, time.Now(), bob.JID(), bob.JID()); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(bc, 5*time.Second, func(r *events.Receipt) bool {
+		return r.MessageIDs[0] == back.ID && r.Type == types.ReceiptTypeRead && r.Sender.User == alice.JID().User
+	})
 }

@@ -102,6 +102,7 @@ func (p *Phone) sendGroup(ctx context.Context, gjid types.JID, id string, now ti
 		}
 		if q != p {
 			q.record(toReceived(id, gjid, p.jid, now, msg))
+			p.srv.sendReceiptIDs(q, p.jid, gjid, "", []string{id})
 		}
 		for _, dev := range q.Devices() {
 			encs := []waBinary.Node{}

@@ -64,6 +64,7 @@ func (p *Phone) SendMessageWithID(ctx context.Context, to types.JID, id string, 
 	}
 	if q != p {
 		q.record(toReceived(id, p.jid, p.jid, now, msg))
+		p.srv.sendReceiptIDs(q, p.jid, types.EmptyJID, "", []string{id})
 	}
 	dsm, err := proto.Marshal(&waE2E.Message{DeviceSentMessage: &waE2E.DeviceSentMessage{
 		DestinationJID: proto.String(q.jid.String()), Message: msg,

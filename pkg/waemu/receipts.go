@@ -70,6 +70,28 @@ func (s *Server) handleClientReceipt(c *conn, node *waBinary.Node) {
 		p.mu.Lock()
 		p.receipts = append(p.receipts, PhoneReceipt{IDs: r.IDs, From: r.Device.ToNonAD(), Chat: r.To, Type: r.Type, Timestamp: r.Timestamp})
 		p.mu.Unlock()
+		s.forwardReceipt(p, r, node)
+	}
+}
+
+// forwardReceipt passes a client's receipt on to the author's other clients.
+func (s *Server) forwardReceipt(author *Phone, r ClientReceipt, node *waBinary.Node) {
+	if author.jid.User == r.Device.User || r.Device.IsEmpty() {
+		return // receipts between one's own devices are not forwarded
+	}
+	attrs := waBinary.Attrs{"id": r.IDs[0], "t": unixNow(), "from": r.Device}
+	if r.To.Server == types.GroupServer {
+		attrs["from"], attrs["participant"] = r.To, r.Device
+	}
+	if r.Type != "" {
+		attrs["type"] = r.Type
+	}
+	out := waBinary.Node{Tag: "receipt", Attrs: attrs}
+	if list, ok := node.GetOptionalChildByTag("list"); ok {
+		out.Content = []waBinary.Node{list}
+	}
+	for _, dev := range author.Devices() {
+		s.deliver(dev, out)
 	}
 }
 
