@@ -51,24 +51,24 @@ func BenchmarkIngest(b *testing.B) {
 	if err := natsx.Provision(ctx, js, cfg); err != nil {
 		b.Fatal(err)
 	}
-	var copyTime, ingestTime time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		evs := messageEvents(fmt.Sprintf("b%d", i), eventsPerOp)
-		b.StartTimer()
-		copyTime += copyRows(b, conn, fmt.Sprintf("c%d", i), evs)
-		b.StopTimer()
-		publishAll(b, js, evs)
-		b.StartTimer()
-		ingestTime += drain(st, js, eventsPerOp)
-	}
-	b.StopTimer()
-	n := float64(b.N * eventsPerOp)
-	copyRate, ingestRate := n/copyTime.Seconds(), n/ingestTime.Seconds()
-	b.ReportMetric(copyRate, "copy_events/s")
-	b.ReportMetric(ingestRate, "ingest_events/s")
-	b.ReportMetric(ingestRate/copyRate, "ratio")
+	b.Run(fmt.Sprintf("writers=%d,batch=%d", writers, batchSize), func(b *testing.B) {
+		var copyTime, ingestTime time.Duration
+		for i := 0; b.Loop(); i++ {
+			b.StopTimer()
+			evs := messageEvents(fmt.Sprintf("b%d", i), eventsPerOp)
+			b.StartTimer()
+			copyTime += copyRows(b, conn, fmt.Sprintf("c%d", i), evs)
+			b.StopTimer()
+			publishAll(b, js, evs)
+			b.StartTimer()
+			ingestTime += drain(st, js, eventsPerOp)
+		}
+		n := float64(b.N * eventsPerOp)
+		copyRate, ingestRate := n/copyTime.Seconds(), n/ingestTime.Seconds()
+		b.ReportMetric(copyRate, "copy_events/s")
+		b.ReportMetric(ingestRate, "ingest_events/s")
+		b.ReportMetric(ingestRate/copyRate, "ratio")
+	})
 }
 
 // drain runs a consumer until it has stored n events and returns how long

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
@@ -115,51 +114,72 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create history consumer: %w", err)
 	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(2 * c.BatchSize))
+	inbox := make(chan jetstream.Msg, 2*c.BatchSize)
+	cc, err := cons.Consume(func(m jetstream.Msg) { inbox <- m },
+		jetstream.PullMaxMessages(2*c.BatchSize),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			c.Log.Debug("history consumer", "err", err)
+		}))
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", natsx.StreamEvents, err)
 	}
-	stop := context.AfterFunc(ctx, iter.Stop)
-	defer stop()
-	defer iter.Stop()
 	writers := make(chan struct{}, c.Writers)
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer c.release(cc, inbox, &wg)
 	for {
-		msgs, err := c.collect(iter)
-		if len(msgs) > 0 {
-			writers <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-writers }()
-				c.process(ctx, msgs)
-			})
-		}
-		switch {
-		case errors.Is(err, jetstream.ErrMsgIteratorClosed):
+		msgs := c.collect(ctx, inbox)
+		if len(msgs) == 0 {
 			return nil
-		case err != nil:
-			c.Log.Warn("history consumer", "err", err)
+		}
+		writers <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-writers }()
+			c.process(ctx, msgs)
+		})
+	}
+}
+
+// release stops consuming, waits for the writers and hands back what was
+// delivered but not processed, so another instance gets it at once.
+func (c *Consumer) release(cc jetstream.ConsumeContext, inbox chan jetstream.Msg, wg *sync.WaitGroup) {
+	cc.Stop()
+	wg.Wait()
+	for {
+		select {
+		case m := <-inbox:
+			_ = m.Nak()
+		case <-cc.Closed():
+			for {
+				select {
+				case m := <-inbox:
+					_ = m.Nak()
+				default:
+					return
+				}
+			}
 		}
 	}
 }
 
 // collect blocks for one message, then takes what arrives within Linger,
-// up to BatchSize.
-func (c *Consumer) collect(iter jetstream.MessagesContext) ([]jetstream.Msg, error) {
-	first, err := iter.Next()
-	if err != nil {
-		return nil, err
+// up to BatchSize. It returns nil when ctx ends.
+func (c *Consumer) collect(ctx context.Context, inbox <-chan jetstream.Msg) []jetstream.Msg {
+	var msgs []jetstream.Msg
+	select {
+	case <-ctx.Done():
+		return nil
+	case m := <-inbox:
+		msgs = append(make([]jetstream.Msg, 0, c.BatchSize), m)
 	}
-	msgs := []jetstream.Msg{first}
+	linger := time.NewTimer(c.Linger)
+	defer linger.Stop()
 	for len(msgs) < c.BatchSize {
-		m, err := iter.Next(jetstream.NextMaxWait(c.Linger))
-		if errors.Is(err, nats.ErrTimeout) {
-			break
+		select {
+		case m := <-inbox:
+			msgs = append(msgs, m)
+		case <-linger.C:
+			return msgs
 		}
-		if err != nil {
-			return msgs, err
-		}
-		msgs = append(msgs, m)
 	}
-	return msgs, nil
+	return msgs
 }
