@@ -37,6 +37,7 @@ type Cluster struct {
 	metrics *metrics
 
 	connectSlots chan struct{} // bounds concurrent Sessions.Start
+	rpcSlots     chan struct{} // bounds concurrent Sessions.Call
 	kick         chan struct{} // cap 1: membership or leases changed
 
 	shardsLock sync.Mutex // guards shards
@@ -54,6 +55,7 @@ func New(nc *nats.Conn, js jetstream.JetStream, sessions engine.Sessions, opts O
 	return &Cluster{
 		opts: o, nc: nc, js: js, sessions: sessions,
 		connectSlots: make(chan struct{}, o.ConnectConcurrency),
+		rpcSlots:     make(chan struct{}, o.MaxRPCs),
 		kick:         make(chan struct{}, 1),
 		shards:       map[int]*shardRunner{},
 	}, nil

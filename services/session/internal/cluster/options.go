@@ -27,6 +27,7 @@ type Options struct {
 	MaxAckPending int           // consumer MaxAckPending per shard = per-session queue size (default 256)
 	RetryDelay    time.Duration // first NakWithDelay of a failed command, doubling per delivery to 1m (default 1s)
 	DrainTimeout  time.Duration // graceful stop waits this long for running commands (default 2s)
+	MaxRPCs       int           // RPCs served at once by this pod; more get RATE_LIMITED (default 512)
 
 	Logger *slog.Logger // nil = slog.Default()
 	Meter  metric.Meter // nil = no metrics
@@ -68,6 +69,7 @@ func (o *Options) withDefaults() (Options, error) {
 	setInt(&c.ConnectConcurrency, 8)
 	setInt(&c.MaxDeliver, 20)
 	setInt(&c.MaxAckPending, 256)
+	setInt(&c.MaxRPCs, 512)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

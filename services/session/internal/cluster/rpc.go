@@ -18,13 +18,21 @@ import (
 // shard's other requests.
 func (s *shardRunner) onRPC(msg *nats.Msg) {
 	s.workersLock.Lock()
+	defer s.workersLock.Unlock()
 	if s.ctx.Err() != nil {
-		s.workersLock.Unlock()
-		_ = commands.Reply(msg, nil, commands.ErrNoOwner)
+		s.reply(msg, nil, commands.ErrNoOwner)
 		return
 	}
-	s.wg.Go(func() { s.serveRPC(msg) })
-	s.workersLock.Unlock()
+	select {
+	case s.c.rpcSlots <- struct{}{}:
+	default:
+		s.reply(msg, nil, commands.Errorf(commands.CodeRateLimited, "too many requests in flight on this session pod"))
+		return
+	}
+	s.wg.Go(func() {
+		defer func() { <-s.c.rpcSlots }()
+		s.serveRPC(msg)
+	})
 }
 
 func (s *shardRunner) serveRPC(msg *nats.Msg) {

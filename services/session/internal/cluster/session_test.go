@@ -8,6 +8,7 @@ import (
 	"github.com/wamesh/wamesh/pkg/commands"
 	"github.com/wamesh/wamesh/pkg/control"
 	"github.com/wamesh/wamesh/pkg/natsx"
+	"github.com/wamesh/wamesh/pkg/shard"
 	"github.com/wamesh/wamesh/pkg/testutil"
 )
 
@@ -122,4 +123,31 @@ func TestCrashRedeliversHeldCommandsAtOnce(t *testing.T) {
 			t.Fatalf("order after takeover: got %v, want %v", got, want)
 		}
 	}
+}
+
+// TestCommandBeforeSessionIsKnown: a command for a session not yet in
+// wamesh_sessions is nak'd and runs once the session appears.
+func TestCommandBeforeSessionIsKnown(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 2, 15*time.Second)
+	in := e.start("pod-a")
+	testutil.Eventually(t, 10*time.Second, in.c.Ready, "ready")
+	e.publish(commands.KindSendMessage, "late", "c1")
+	e.publish(commands.KindSendMessage, "late", "c2")
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		cons, err := e.js.Consumer(testutil.Context(t), natsx.StreamCommands, commands.ShardConsumerName(shard.Of("late", e.shards)))
+		if err != nil {
+			return false
+		}
+		ci, err := cons.Info(testutil.Context(t))
+		return err == nil && ci.NumRedelivered > 0
+	}, "command of the unknown session nak'd and redelivered")
+	e.putSession("late")
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		e.l.lock.Lock()
+		defer e.l.lock.Unlock()
+		return len(e.l.executed["late"]) == 2
+	}, "commands ran after the session appeared")
+	// Order is not asserted: nak'd commands of a not-yet-known session come
+	// back by their own timers (see README, delivery semantics).
 }
