@@ -107,3 +107,38 @@ func TestRetryReceiptResends(t *testing.T) {
 		t.Fatal("no retry receipt was needed; the test did not exercise resend")
 	}
 }
+
+func TestOwnDevicesSeeEachOther(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	bob := mustPhone(t, srv, 2, "Bob")
+	a1 := pairQR(t, srv, alice, "")
+	a2 := pairQR(t, srv, alice, "")
+
+	// A message from one companion reaches the other as a device-sent copy.
+	resp, err := a1.Client.SendMessage(t.Context(), bob.JID(), &waE2E.Message{Conversation: proto.String("from a1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := waitEvent(a2, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == resp.ID })
+	if !got.Info.IsFromMe || got.Info.Chat != bob.JID() || got.Message.GetConversation() != "from a1" {
+		t.Fatalf("a2 got %+v", got.Info)
+	}
+	// Bob's answer reaches both companions.
+	id, err := bob.SendText(t.Context(), alice.JID(), "to both")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(a1, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == id })
+	waitEvent(a2, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == id })
+	// What Alice types on her phone shows up on her companions.
+	mine, err := alice.SendText(t.Context(), bob.JID(), "from the phone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evt := waitEvent(a1, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == mine })
+	if !evt.Info.IsFromMe || evt.Info.Chat != bob.JID() || evt.Message.GetConversation() != "from the phone" {
+		t.Fatalf("a1 got %+v %v", evt.Info, evt.Message)
+	}
+}
