@@ -130,3 +130,39 @@ func TestUnlinkedByPhoneThenDeleted(t *testing.T) {
 		t.Fatalf("running after delete: %v", m.Running())
 	}
 }
+
+// A dropped connection is reported and whatsmeow reconnects on its own.
+func TestReconnectAfterDrop(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner, _ := e.srv.CreatePhone("+15550000091", "Owner")
+	m := e.manager("", "pod-a")
+	pair(t, e, m, "s1", owner, 1)
+	connects := e.rec.count("s1", events.SessionConnected)
+	if !e.srv.DropConnection(deviceOf(t, m, "s1")) {
+		t.Fatal("no connection to drop")
+	}
+	_, rc := wait(e, events.SessionReconnecting, func(d events.SessionReconnectingData) bool { return d.Attempt >= 1 })
+	if rc.Reason == "" {
+		t.Fatalf("session.reconnecting = %+v", rc)
+	}
+	if _, err := e.rec.waitCount(e.ctx, "s1", events.SessionConnected, connects); err != nil {
+		t.Fatalf("not reconnected: %v", err)
+	}
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.state("s1").Status == control.StatusConnected }, "connected again")
+}
+
+// A temporary ban is reported with its code and expiry.
+func TestTemporaryBan(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner, _ := e.srv.CreatePhone("+15550000101", "Owner")
+	m := e.manager("", "pod-a")
+	pair(t, e, m, "s1", owner, 1)
+	e.srv.TempBan(owner.JID(), 101, time.Hour)
+	_, ban := wait[events.SessionTemporaryBanData](e, events.SessionTemporaryBan, nil)
+	if ban.Code != 101 || ban.ExpiresAt.Before(time.Now().Add(50*time.Minute)) {
+		t.Fatalf("session.temporary_ban = %+v", ban)
+	}
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.state("s1").Status == control.StatusBanned }, "banned state")
+}
