@@ -6,6 +6,7 @@ import (
 	"crypto/cipher"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -228,7 +229,9 @@ func (c *conn) readLoop() {
 		if err != nil {
 			continue
 		}
-		c.srv.log.Debug("waemu: recv", "conn", c.id, "node", node.XMLString())
+		if c.srv.log.Enabled(c.ctx, slog.LevelDebug) {
+			c.srv.log.Debug("waemu: recv", "conn", c.id, "node", node.XMLString())
+		}
 		if c.deliverResponse(node) {
 			continue
 		}
