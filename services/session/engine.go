@@ -18,7 +18,7 @@ func newEngine(cfg Config, base *service.Base, pod string) (engine.Sessions, htt
 	if store == "" {
 		store = cfg.DataDir
 	}
-	m, err := wa.NewManager(wa.ManagerConfig{
+	mc := wa.ManagerConfig{
 		NATS: base.NC, JetStream: base.JS, PodID: pod, DeviceStore: store,
 		Logger: base.Logger,
 		Meter:  base.Tel.Meter(instrumentation),
@@ -26,7 +26,11 @@ func newEngine(cfg Config, base *service.Base, pod string) (engine.Sessions, htt
 
 		Configure:       cfg.Configure,
 		MediaHTTPClient: cfg.MediaHTTPClient,
-	})
+	}
+	if err := cfg.WA.Apply(&mc); err != nil {
+		return nil, httpx.Check{}, nil, fmt.Errorf("whatsapp engine options: %w", err)
+	}
+	m, err := wa.NewManager(mc)
 	if err != nil {
 		return nil, httpx.Check{}, nil, fmt.Errorf("start whatsapp engine: %w", err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/wamesh/wamesh/pkg/service"
 	"github.com/wamesh/wamesh/pkg/telemetry"
 	"github.com/wamesh/wamesh/services/session/internal/cluster"
+	"github.com/wamesh/wamesh/services/session/internal/wa"
 )
 
 // Config of the session service, read from WAMESH_* variables.
@@ -41,6 +42,9 @@ type Config struct {
 	CommandMaxDeliver  int           `env:"WAMESH_COMMAND_MAX_DELIVER" envDefault:"20"`      // deliveries before a failing command is dropped
 	CommandMaxPending  int           `env:"WAMESH_COMMAND_MAX_ACK_PENDING" envDefault:"256"` // unacked commands per shard
 
+	// WA configures the WhatsApp half (SSRF, media, command memory, default pacing).
+	WA wa.Options
+
 	// Shared is set by the all-in-one; zero when standalone.
 	Shared service.Shared
 	// Configure, when set (the all-in-one's --sandbox, tests), is applied to
@@ -57,7 +61,7 @@ const instrumentation = "github.com/wamesh/wamesh/services/session"
 
 // Validate checks what env parsing cannot.
 func (c *Config) Validate() error {
-	errs := []error{c.NATS.Validate()}
+	errs := []error{c.NATS.Validate(), c.WA.Validate()}
 	if c.Shards < 1 || c.Shards > 1024 {
 		errs = append(errs, fmt.Errorf("WAMESH_SHARDS: expected 1 to 1024, got %d", c.Shards))
 	}
