@@ -77,6 +77,12 @@ func merge(dst, src *store.Batch) {
 	for _, r := range src.Deliveries {
 		dst.AddDelivery(r)
 	}
+	for _, r := range src.Members {
+		dst.AddMember(*r)
+	}
+	for _, r := range src.ReadMarks {
+		dst.AddReadMark(r)
+	}
 }
 
 // addDerived adds the model rows of ev; unknown and metadata-free types

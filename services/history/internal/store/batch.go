@@ -13,7 +13,10 @@ type Batch struct {
 	Contacts   []*ContactRow
 	Groups     []*GroupRow
 	Deliveries []DeliveryRow
+	Members    []*MemberRow
+	ReadMarks  []ReadMark
 
+	memberIdx   map[string]*MemberRow
 	messageIdx  map[string]*MessageRow
 	reactionIdx map[string]*ReactionRow
 	chatIdx     map[string]*ChatRow
@@ -24,7 +27,47 @@ type Batch struct {
 // Len is the number of rows in the batch.
 func (b *Batch) Len() int {
 	return len(b.Events) + len(b.Messages) + len(b.Statuses) + len(b.Edits) + len(b.Reactions) +
-		len(b.Chats) + len(b.Contacts) + len(b.Groups) + len(b.Deliveries)
+		len(b.Chats) + len(b.Contacts) + len(b.Groups) + len(b.Deliveries) + len(b.Members) + len(b.ReadMarks)
+}
+
+// MemberRow updates one member of a group: Member (in the group or not)
+// and Admin each apply when their time is not older than the stored one.
+type MemberRow struct {
+	Tenant, Session, Group, JID string
+	Member                      *bool
+	MemberTS                    int64
+	Admin                       *bool
+	AdminTS                     int64
+}
+
+// ReadMark marks the incoming messages of a chat up to TS as read.
+type ReadMark struct {
+	Tenant, Session, Chat string
+	TS                    int64
+}
+
+// AddReadMark adds a read mark.
+func (b *Batch) AddReadMark(r ReadMark) { b.ReadMarks = append(b.ReadMarks, r) }
+
+// AddMember adds or merges a group member update.
+func (b *Batch) AddMember(r MemberRow) {
+	k := key(r.Tenant, r.Session, r.Group, r.JID)
+	if b.memberIdx == nil {
+		b.memberIdx = map[string]*MemberRow{}
+	}
+	cur, ok := b.memberIdx[k]
+	if !ok {
+		row := r
+		b.memberIdx[k] = &row
+		b.Members = append(b.Members, &row)
+		return
+	}
+	if r.Member != nil && (cur.Member == nil || r.MemberTS >= cur.MemberTS) {
+		cur.Member, cur.MemberTS = r.Member, r.MemberTS
+	}
+	if r.Admin != nil && (cur.Admin == nil || r.AdminTS >= cur.AdminTS) {
+		cur.Admin, cur.AdminTS = r.Admin, r.AdminTS
+	}
 }
 
 // EventRow is one raw CloudEvent; Data is nil in pass-through mode.
@@ -72,15 +115,17 @@ type ReactionRow struct {
 	TS                                        int64
 }
 
-// ChatRow updates a chat: its last message and/or its state (name and
-// flags, applied when StateTS is not older than the stored one).
+// ChatRow updates a chat: its last message and/or its state. The name
+// applies when StateTS is not older than the stored one, each flag when
+// its own time is not older than the stored flag's.
 type ChatRow struct {
-	Tenant, Session, JID, Type string
-	LastTS                     int64
-	LastID                     string
-	Name                       string
-	Archived, Pinned, Muted    *bool
-	StateTS                    int64
+	Tenant, Session, JID, Type    string
+	LastTS                        int64
+	LastID                        string
+	Name                          string
+	StateTS                       int64
+	Archived, Pinned, Muted       *bool
+	ArchivedTS, PinnedTS, MutedTS int64
 }
 
 // ContactRow updates a contact; empty fields keep the stored value.
@@ -208,10 +253,17 @@ func (b *Batch) AddChat(r ChatRow) {
 		if r.Name != "" {
 			cur.Name = r.Name
 		}
-		cur.Archived = pick(r.Archived, cur.Archived)
-		cur.Pinned = pick(r.Pinned, cur.Pinned)
-		cur.Muted = pick(r.Muted, cur.Muted)
 		cur.StateTS = r.StateTS
+	}
+	mergeFlag(&cur.Archived, &cur.ArchivedTS, r.Archived, r.ArchivedTS)
+	mergeFlag(&cur.Pinned, &cur.PinnedTS, r.Pinned, r.PinnedTS)
+	mergeFlag(&cur.Muted, &cur.MutedTS, r.Muted, r.MutedTS)
+}
+
+// mergeFlag keeps the newer of two timestamped optional flags.
+func mergeFlag(cur **bool, curTS *int64, v *bool, ts int64) {
+	if v != nil && (*cur == nil || ts >= *curTS) {
+		*cur, *curTS = v, ts
 	}
 }
 

@@ -57,31 +57,23 @@ func (s *sqlStore) Groups(ctx context.Context, req queries.GroupsRequest) (queri
 		return page, err
 	}
 	var a sqlArgs
-	q := "SELECT jid, COALESCE(subject, ''), COALESCE(participants, '[]'), COALESCE(admins, '[]') FROM wa_groups WHERE tenant = " +
-		a.add(req.Tenant) + " AND session = " + a.add(req.Session)
+	q := "SELECT jid, COALESCE(subject, '') FROM wa_groups WHERE tenant = " + a.add(req.Tenant) + " AND session = " + a.add(req.Session)
 	if hasCur {
 		q += " AND jid > " + a.add(cur.K)
 	}
 	n := limit(req.Limit)
 	q += " ORDER BY jid LIMIT " + a.add(n+1)
 	err = s.read.query(ctx, q, a, func(r scanner) error {
-		var g queries.Group
-		var parts, admins string
-		if err := r.Scan(&g.JID, &g.Subject, &parts, &admins); err != nil {
-			return err
-		}
-		if err := json.Unmarshal([]byte(parts), &g.Participants); err != nil {
-			return fmt.Errorf("decode participants: %w", err)
-		}
-		if err := json.Unmarshal([]byte(admins), &g.Admins); err != nil {
-			return fmt.Errorf("decode admins: %w", err)
-		}
-		g.Participants, g.Admins = nonNil(g.Participants), nonNil(g.Admins)
+		g := queries.Group{Participants: []string{}, Admins: []string{}}
+		err := r.Scan(&g.JID, &g.Subject)
 		page.Items = append(page.Items, g)
-		return nil
+		return err
 	})
 	if err != nil {
 		return page, fmt.Errorf("list groups: %w", err)
+	}
+	if err := s.attachMembers(ctx, req.Tenant, req.Session, page.Items); err != nil {
+		return page, err
 	}
 	if len(page.Items) > n {
 		page.Items = page.Items[:n]
@@ -93,11 +85,37 @@ func (s *sqlStore) Groups(ctx context.Context, req queries.GroupsRequest) (queri
 	return page, nil
 }
 
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
+// attachMembers fills participants and admins of groups.
+func (s *sqlStore) attachMembers(ctx context.Context, tenant, session string, groups []queries.Group) error {
+	if len(groups) == 0 {
+		return nil
 	}
-	return s
+	idx := make(map[string]*queries.Group, len(groups))
+	jids := make([]string, len(groups))
+	for i := range groups {
+		idx[groups[i].JID], jids[i] = &groups[i], groups[i].JID
+	}
+	var a sqlArgs
+	q := "SELECT group_jid, jid, COALESCE(admin, false) FROM group_members WHERE tenant = " + a.add(tenant) +
+		" AND session = " + a.add(session) + " AND group_jid " + inList(&a, jids) + " AND member ORDER BY group_jid, jid"
+	err := s.read.query(ctx, q, a, func(r scanner) error {
+		var group, jid string
+		var admin bool
+		if err := r.Scan(&group, &jid, &admin); err != nil {
+			return err
+		}
+		if g := idx[group]; g != nil {
+			g.Participants = append(g.Participants, jid)
+			if admin {
+				g.Admins = append(g.Admins, jid)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load group members: %w", err)
+	}
+	return nil
 }
 
 // Deliveries lists a webhook's delivery attempts, newest first.

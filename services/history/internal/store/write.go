@@ -164,22 +164,30 @@ var upsertReactions = upsert{"reactions",
 	`ON CONFLICT (tenant, session, message_id, sender) DO UPDATE SET
 	emoji = excluded.emoji, ts = excluded.ts WHERE excluded.ts > reactions.ts`}
 
-const chatState = "excluded.state_ts >= chats.state_ts"
+// flagSet is the SET clause of a timestamped chat flag.
+func flagSet(f string) string {
+	newer := "excluded." + f + " IS NOT NULL AND (chats." + f + " IS NULL OR excluded." + f + "_ts >= chats." + f + "_ts)"
+	return f + " = CASE WHEN " + newer + " THEN excluded." + f + " ELSE chats." + f + " END,\n\t" +
+		f + "_ts = CASE WHEN " + newer + " THEN excluded." + f + "_ts ELSE chats." + f + "_ts END"
+}
 
 var upsertChats = upsert{"chats",
-	[]string{"tenant", "session", "jid", "type", "name", "last_ts", "last_id", "archived", "pinned", "muted", "state_ts"},
-	[]string{"text", "text", "text", "text", "text", "bigint", "text", "boolean", "boolean", "boolean", "bigint"},
+	[]string{"tenant", "session", "jid", "type", "name", "last_ts", "last_id", "state_ts",
+		"archived", "archived_ts", "pinned", "pinned_ts", "muted", "muted_ts"},
+	[]string{"text", "text", "text", "text", "text", "bigint", "text", "bigint",
+		"boolean", "bigint", "boolean", "bigint", "boolean", "bigint"},
 	`ON CONFLICT (tenant, session, jid) DO UPDATE SET
 	type = CASE WHEN chats.type = '' THEN excluded.type ELSE chats.type END,
 	last_ts = CASE WHEN excluded.last_ts > chats.last_ts OR (excluded.last_ts = chats.last_ts AND excluded.last_id > chats.last_id) THEN excluded.last_ts ELSE chats.last_ts END,
 	last_id = CASE WHEN excluded.last_ts > chats.last_ts OR (excluded.last_ts = chats.last_ts AND excluded.last_id > chats.last_id) THEN excluded.last_id ELSE chats.last_id END,
-	name = CASE WHEN excluded.name <> '' AND ` + chatState + ` THEN excluded.name ELSE chats.name END,
-	archived = CASE WHEN excluded.archived IS NOT NULL AND ` + chatState + ` THEN excluded.archived ELSE chats.archived END,
-	pinned = CASE WHEN excluded.pinned IS NOT NULL AND ` + chatState + ` THEN excluded.pinned ELSE chats.pinned END,
-	muted = CASE WHEN excluded.muted IS NOT NULL AND ` + chatState + ` THEN excluded.muted ELSE chats.muted END,
-	state_ts = CASE WHEN excluded.state_ts > chats.state_ts THEN excluded.state_ts ELSE chats.state_ts END
+	name = CASE WHEN excluded.name <> '' AND excluded.state_ts >= chats.state_ts THEN excluded.name ELSE chats.name END,
+	state_ts = CASE WHEN excluded.state_ts > chats.state_ts THEN excluded.state_ts ELSE chats.state_ts END,
+	` + flagSet("archived") + `,
+	` + flagSet("pinned") + `,
+	` + flagSet("muted") + `
 	WHERE chats.type = '' OR excluded.last_ts > chats.last_ts OR (excluded.last_ts = chats.last_ts AND excluded.last_id > chats.last_id)
-	OR excluded.state_ts > chats.state_ts OR (excluded.state_ts = chats.state_ts AND excluded.state_ts > 0)`}
+	OR excluded.state_ts > chats.state_ts OR excluded.name <> ''
+	OR excluded.archived IS NOT NULL OR excluded.pinned IS NOT NULL OR excluded.muted IS NOT NULL`}
 
 var upsertContacts = upsert{"contacts",
 	[]string{"tenant", "session", "jid", "lid", "phone", "name", "push_name", "business_name"},
@@ -216,7 +224,7 @@ var upsertDeliveries = upsert{"deliveries",
 func writeBatch(ctx context.Context, r runner, b *Batch) error {
 	steps := []func(context.Context, runner, *Batch) error{
 		writeEvents, writeMessages, writeStatuses, writeEdits, writeReactions,
-		writeChats, writeContacts, writeGroups, writeDeliveries,
+		writeChats, writeContacts, writeGroups, writeMembers, writeDeliveries, writeReadMarks,
 	}
 	for _, step := range steps {
 		if err := step(ctx, r, b); err != nil {
@@ -290,7 +298,8 @@ func writeChats(ctx context.Context, r runner, b *Batch) error {
 	})
 	return upsertChats.run(ctx, r, len(rows), func(i int, a []any) []any {
 		c := rows[i]
-		return append(a, c.Tenant, c.Session, c.JID, c.Type, c.Name, c.LastTS, c.LastID, c.Archived, c.Pinned, c.Muted, c.StateTS)
+		return append(a, c.Tenant, c.Session, c.JID, c.Type, c.Name, c.LastTS, c.LastID, c.StateTS,
+			c.Archived, c.ArchivedTS, c.Pinned, c.PinnedTS, c.Muted, c.MutedTS)
 	})
 }
 
@@ -325,4 +334,36 @@ func writeDeliveries(ctx context.Context, r runner, b *Batch) error {
 		d := rows[i]
 		return append(a, d.Tenant, d.EventID, d.Webhook, d.DeliveryID, d.Attempt, d.Outcome, d.TS, d.Data)
 	})
+}
+
+var upsertMembers = upsert{"group_members",
+	[]string{"tenant", "session", "group_jid", "jid", "member", "member_ts", "admin", "admin_ts"},
+	[]string{"text", "text", "text", "text", "boolean", "bigint", "boolean", "bigint"},
+	`ON CONFLICT (tenant, session, group_jid, jid) DO UPDATE SET
+	member = CASE WHEN excluded.member IS NOT NULL AND (group_members.member IS NULL OR excluded.member_ts >= group_members.member_ts) THEN excluded.member ELSE group_members.member END,
+	member_ts = CASE WHEN excluded.member IS NOT NULL AND (group_members.member IS NULL OR excluded.member_ts >= group_members.member_ts) THEN excluded.member_ts ELSE group_members.member_ts END,
+	admin = CASE WHEN excluded.admin IS NOT NULL AND (group_members.admin IS NULL OR excluded.admin_ts >= group_members.admin_ts) THEN excluded.admin ELSE group_members.admin END,
+	admin_ts = CASE WHEN excluded.admin IS NOT NULL AND (group_members.admin IS NULL OR excluded.admin_ts >= group_members.admin_ts) THEN excluded.admin_ts ELSE group_members.admin_ts END`}
+
+func writeMembers(ctx context.Context, r runner, b *Batch) error {
+	rows := b.Members
+	slices.SortFunc(rows, func(x, y *MemberRow) int {
+		return cmp.Compare(key(x.Tenant, x.Session, x.Group, x.JID), key(y.Tenant, y.Session, y.Group, y.JID))
+	})
+	return upsertMembers.run(ctx, r, len(rows), func(i int, a []any) []any {
+		m := rows[i]
+		return append(a, m.Tenant, m.Session, m.Group, m.JID, m.Member, m.MemberTS, m.Admin, m.AdminTS)
+	})
+}
+
+// writeReadMarks raises incoming messages up to each mark to read. It
+// runs last, so messages of the same batch are covered.
+func writeReadMarks(ctx context.Context, r runner, b *Batch) error {
+	for _, m := range b.ReadMarks {
+		if _, err := r.exec(ctx, `UPDATE messages SET status = 5 WHERE tenant = $1 AND session = $2 AND chat = $3
+			AND NOT from_me AND status < 5 AND data IS NOT NULL AND ts <= $4`, m.Tenant, m.Session, m.Chat, m.TS); err != nil {
+			return fmt.Errorf("mark chat read: %w", err)
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/wamesh/wamesh/pkg/events"
@@ -34,6 +35,8 @@ func TestStore(t *testing.T, newStore func(t *testing.T) store.Store) {
 		"Retention":              testRetention,
 		"Errors":                 testErrors,
 		"FailedAndMedia":         testFailedAndMedia,
+		"Groups":                 testGroups,
+		"ContactsAndChatState":   testContactsAndChatState,
 	}
 	for name, fn := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -382,5 +385,58 @@ func testFailedAndMedia(t *testing.T, s store.Store) {
 	apply(t, s, scope.Sent(alice, "f2", "x", fixture.At(5)), scope.Failed(alice, "f2", fixture.At(6)))
 	if m := message(t, s, "f2"); m.Status != "sent" || m.Error == "" {
 		t.Fatalf("failed after sent = %+v", m)
+	}
+}
+
+func testGroups(t *testing.T, s store.Store) {
+	ctx := testutil.Context(t)
+	carol := "493333@s.whatsapp.net"
+	// Out of order: the removal of bob and carol's promotion arrive before
+	// the snapshot that still lists bob; the rename before the snapshot.
+	apply(t, s, scope.GroupParticipants(group, events.GroupActionRemove, fixture.At(5), bob),
+		scope.GroupSubject(group, "renamed", fixture.At(6)))
+	apply(t, s, scope.GroupParticipants(group, events.GroupActionPromote, fixture.At(4), carol))
+	apply(t, s, scope.GroupJoined(group, "first name", fixture.At(1), []string{alice, bob, carol}, alice))
+	apply(t, s, scope.GroupParticipants(group, events.GroupActionDemote, fixture.At(7), alice))
+	p, err := s.Groups(ctx, queries.GroupsRequest{Tenant: scope.Tenant, Session: scope.Session})
+	if err != nil || len(p.Items) != 1 {
+		t.Fatalf("groups = %+v, %v", p, err)
+	}
+	g := p.Items[0]
+	if g.Subject != "renamed" || strings.Join(g.Participants, ",") != alice+","+carol || strings.Join(g.Admins, ",") != carol {
+		t.Fatalf("group = %+v", g)
+	}
+	c, err := s.Chat(ctx, queries.ChatRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: group})
+	if err != nil || c.Type != "group" || c.Name != "renamed" {
+		t.Fatalf("group chat = %+v, %v", c, err)
+	}
+	other, err := s.Groups(ctx, queries.GroupsRequest{Tenant: "t2", Session: scope.Session})
+	if err != nil || len(other.Items) != 0 {
+		t.Fatalf("groups of t2 = %+v, %v", other, err)
+	}
+}
+
+func testContactsAndChatState(t *testing.T, s store.Store) {
+	ctx := testutil.Context(t)
+	apply(t, s, scope.Received(alice, "m1", alice, "x", fixture.At(1)), scope.Received(alice, "m2", alice, "y", fixture.At(2)),
+		scope.ContactUpdated(alice, "777@lid", "Alice Smith", "", fixture.At(3)))
+	yes, no := true, false
+	later := fixture.At(100)
+	apply(t, s, scope.ChatUpdated(events.ChatUpdatedData{Chat: alice, Archived: &yes, Pinned: &yes, MutedUntil: &later, Timestamp: fixture.At(5)}))
+	// An older update arriving late changes nothing; a read mark from
+	// another device covers both messages.
+	apply(t, s, scope.ChatUpdated(events.ChatUpdatedData{Chat: alice, Archived: &no, Timestamp: fixture.At(4)}),
+		scope.ChatUpdated(events.ChatUpdatedData{Chat: alice, MarkedRead: &yes, Timestamp: fixture.At(6)}))
+	c, err := s.Chat(ctx, queries.ChatRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: alice})
+	if err != nil || !c.Archived || !c.Pinned || !c.Muted || c.UnreadCount != 0 || c.Name != "Alice Smith" {
+		t.Fatalf("chat = %+v, %v", c, err)
+	}
+	apply(t, s, scope.ChatUpdated(events.ChatUpdatedData{Chat: alice, Archived: &no, Timestamp: fixture.At(7)}))
+	if c, _ := s.Chat(ctx, queries.ChatRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: alice}); c.Archived || !c.Pinned {
+		t.Fatalf("after unarchive = %+v", c)
+	}
+	p, err := s.Contacts(ctx, queries.ContactsRequest{Tenant: scope.Tenant, Session: scope.Session, Search: "smith"})
+	if err != nil || len(p.Items) != 1 || p.Items[0].LID != "777@lid" || p.Items[0].PushName != "Push "+alice {
+		t.Fatalf("contacts = %+v, %v", p, err)
 	}
 }
