@@ -84,12 +84,12 @@ func (c *Cluster) Owned() []int {
 // released.
 func (c *Cluster) Run(ctx context.Context) error {
 	if err := c.open(ctx); err != nil {
-		return err
+		return ignoreIfDone(ctx, err)
 	}
 	wctx, stopWatches := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWatches()
 	if err := c.startWatches(wctx); err != nil {
-		return err
+		return ignoreIfDone(ctx, err)
 	}
 	var renewers sync.WaitGroup
 	renewers.Go(func() { c.renewLoop(wctx) })
@@ -100,6 +100,15 @@ func (c *Cluster) Run(ctx context.Context) error {
 	stopWatches()
 	renewers.Wait()
 	return nil
+}
+
+// ignoreIfDone drops err when ctx ended: a shutdown during start-up is not
+// a failure.
+func ignoreIfDone(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
 }
 
 // open binds the buckets and announces this pod.
