@@ -105,10 +105,14 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	base.Logger.Info("session started", "pod", pod, "shards", cfg.Shards, "ops", cfg.OpsAddr)
+	// Either half failing ends the other: a pod that cannot own shards must
+	// not look alive, and one without ops endpoints must not own shards.
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	var wg sync.WaitGroup
 	var clusterErr, opsErr error
-	wg.Go(func() { clusterErr = cl.Run(ctx) })
-	wg.Go(func() { opsErr = base.ServeOps(ctx, cfg.OpsAddr, storeCheck, assignmentCheck(cl)) })
+	wg.Go(func() { defer stop(); clusterErr = cl.Run(runCtx) })
+	wg.Go(func() { defer stop(); opsErr = base.ServeOps(runCtx, cfg.OpsAddr, storeCheck, assignmentCheck(cl)) })
 	wg.Wait()
 	return errors.Join(clusterErr, opsErr)
 }

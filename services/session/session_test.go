@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -134,4 +135,34 @@ func connectJS(t *testing.T, url string) jetstream.JetStream {
 		t.Fatal(err)
 	}
 	return js
+}
+
+// TestRunFailsWhenOpsAddrTaken: a broken ops listener ends Run (and its
+// cluster membership) with an error instead of hanging.
+func TestRunFailsWhenOpsAddrTaken(t *testing.T) {
+	t.Parallel()
+	srv := testutil.NATSServer(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var cfg Config
+	if err := config.LoadFrom(&cfg, map[string]string{
+		"WAMESH_NATS_URL": srv.ClientURL(), "WAMESH_SESSION_ADDR": ln.Addr().String(), "WAMESH_SHARDS": "2",
+		"WAMESH_DATA_DIR": t.TempDir(),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- Run(testutil.Context(t), cfg) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "listen") {
+			t.Fatalf("run: %v, want a listen error", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not fail")
+	}
+	checkEmpty(t, srv.ClientURL())
 }
