@@ -112,7 +112,7 @@ func loadMessages(b *testing.B, dbURL string, n int) {
 	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"messages"}, messageColumns, src); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := conn.Exec(ctx, "ANALYZE messages"); err != nil {
+	if _, err := conn.Exec(ctx, "VACUUM ANALYZE messages"); err != nil {
 		b.Fatal(err)
 	}
 }
