@@ -1,12 +1,15 @@
 package waemu
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"testing"
 	"time"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 )
 
 func TestAccountQueries(t *testing.T) {
@@ -64,5 +67,44 @@ func TestAccountQueries(t *testing.T) {
 	}
 	if members, _ := srv.GroupMembers(g.JID); len(members) != 1 || members[0] != bob.JID() {
 		t.Fatalf("members after leave = %v", members)
+	}
+}
+
+func TestGroupPhoto(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	bob := mustPhone(t, srv, 2, "Bob")
+	ac := pairQR(t, srv, alice, "")
+	bc := pairQR(t, srv, bob, "")
+	ctx := t.Context()
+	g, err := ac.Client.CreateGroup(ctx, whatsmeow.ReqCreateGroup{Name: "G", Participants: []types.JID{bob.JID()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ac.Client.GetProfilePictureInfo(ctx, g.JID, nil); !errors.Is(err, whatsmeow.ErrProfilePictureNotSet) {
+		t.Fatalf("no photo yet: %v", err)
+	}
+	photo := []byte("\xff\xd8\xff fake jpeg")
+	id, err := ac.Client.SetGroupPhoto(ctx, g.JID, photo)
+	if err != nil {
+		t.Fatalf("set photo: %v", err)
+	}
+	waitEvent(bc, 5*time.Second, func(e *events.Picture) bool { return e.JID == g.JID && e.PictureID == id })
+	info, err := bc.Client.GetProfilePictureInfo(ctx, g.JID, nil)
+	if err != nil || info.ID != id {
+		t.Fatalf("photo info = %+v, %v", info, err)
+	}
+	resp, err := srv.HTTPClient().Get(info.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if !bytes.Equal(got, photo) {
+		t.Fatalf("photo bytes differ")
+	}
+	if _, err := bc.Client.SetGroupPhoto(ctx, g.JID, photo); err == nil {
+		t.Fatal("non-admin changed the photo")
 	}
 }

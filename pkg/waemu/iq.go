@@ -93,7 +93,9 @@ func iqHandlerFor(xmlns, typ, child string) iqHandler {
 	case "privacy set privacy":
 		return handlePrivacySet
 	case "w:profile:picture get picture":
-		return handleProfilePicture
+		return (*Server).handleProfilePictureGet
+	case "w:profile:picture set picture", "w:profile:picture set ":
+		return (*Server).handleProfilePictureSet
 	case "blocklist get ", "blocklist set item":
 		return handleBlocklist
 	case "status set status", "disappearing_mode set disappearing_mode":

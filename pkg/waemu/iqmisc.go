@@ -6,11 +6,6 @@ import (
 
 // Account-level IQs the emulator accepts without modelling much state.
 
-// handleProfilePicture answers that nobody has a profile picture.
-func handleProfilePicture(*Server, *conn, *waBinary.Node) ([]waBinary.Node, *iqError) {
-	return nil, errIQNotFound
-}
-
 // handleBlocklist answers an empty block list (get) and accepts changes (set).
 func handleBlocklist(*Server, *conn, *waBinary.Node) ([]waBinary.Node, *iqError) {
 	return []waBinary.Node{{Tag: "list", Attrs: waBinary.Attrs{"dhash": "0"}}}, nil

@@ -55,7 +55,8 @@ type Server struct {
 	pendingRefs map[string]*conn            // QR ref -> registering conn
 	codePairs   map[string]*codePairing     // phone digits -> pending pairing code
 	groups      map[types.JID]*group
-	media       map[string]*mediaBlob // by direct path
+	media       map[string]*mediaBlob  // by direct path
+	pictures    map[types.JID]*picture // profile and group photos
 	unhandled   []UnhandledNode
 	receipts    []ClientReceipt
 	presences   []ClientPresence
@@ -98,7 +99,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		devices: map[types.JID]*linkedDevice{}, conns: map[types.JID]*conn{},
 		allConns: map[*conn]struct{}{}, pendingRefs: map[string]*conn{},
 		codePairs: map[string]*codePairing{}, groups: map[types.JID]*group{},
-		media: map[string]*mediaBlob{}, offline: map[types.JID][]waBinary.Node{},
+		media: map[string]*mediaBlob{}, pictures: map[types.JID]*picture{}, offline: map[types.JID][]waBinary.Node{},
 		lidSeq: 100000000000000,
 	}
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
@@ -131,6 +132,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /ws/chat", s.serveWebsocket)
 	mux.HandleFunc("POST /mms/{type}/{token}", s.serveUpload)
 	mux.HandleFunc("GET /mms-dl/{id}", s.serveDownload)
+	mux.HandleFunc("GET /pp/{jid}", s.servePicture)
 	return mux
 }
 
