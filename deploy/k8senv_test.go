@@ -307,6 +307,9 @@ func TestK8sServicesAgree(t *testing.T) {
 			envs := map[string]map[string]string{}
 			for _, d := range r.Deployments {
 				c := &d.Spec.Template.Spec.Containers[0]
+				if len(c.Args) == 0 {
+					t.Fatalf("Deployment %s: no service argument", d.Name)
+				}
 				env, _ := containerEnv(r, c)
 				envs[c.Args[0]] = env
 			}
