@@ -68,7 +68,10 @@ func (s *Server) handleGroupIQ(c *conn, node *waBinary.Node) ([]waBinary.Node, *
 		return s.changeMembers(to, actor, child.Tag, jids), nil
 	case "set subject", "set description", "set announcement", "set not_announcement", "set locked", "set unlocked",
 		"set ephemeral", "set not_ephemeral":
-		if !admin && g.locked {
+		s.stateMu.Lock()
+		needAdmin := adminOnlySetting(g, child.Tag)
+		s.stateMu.Unlock()
+		if !admin && needAdmin {
 			return nil, errIQNotAllowed
 		}
 		s.changeSetting(g, actor, child)
@@ -203,6 +206,17 @@ func (s *Server) changeMembers(gjid, actor types.JID, action string, jids []type
 		s.notifyGroup(gjid, actor, []waBinary.Node{{Tag: action, Content: changed}}, extra)
 	}
 	return []waBinary.Node{{Tag: action, Content: answer}}
+}
+
+// adminOnlySetting reports whether changing setting needs an admin: group
+// settings always do, subject and description once the group is locked.
+// Needs stateMu.
+func adminOnlySetting(g *group, setting string) bool {
+	switch setting {
+	case "subject", "description":
+		return g.locked
+	}
+	return true
 }
 
 // changeSetting applies subject, description and flag changes and notifies.

@@ -137,3 +137,59 @@ func TestPhoneCreatesGroup(t *testing.T) {
 		return r.Type == types.ReceiptTypeRead && r.Chat == gjid && r.Sender.User == bob.JID().User && r.MessageIDs[0] == resp.ID
 	})
 }
+
+func TestPhoneGroupAdmin(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	bob := mustPhone(t, srv, 2, "Bob")
+	carol := mustPhone(t, srv, 3, "Carol")
+	ac := pairQR(t, srv, alice, "")
+	gjid, err := bob.CreateGroup("Admin tests", alice.JID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(ac, 5*time.Second, func(e *events.JoinedGroup) bool { return e.JID == gjid })
+	if err := bob.UpdateParticipants(gjid, GroupAdd, carol.JID()); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(ac, 5*time.Second, func(e *events.GroupInfo) bool { return len(e.Join) == 1 && e.Join[0].User == carol.JID().User })
+	if err := bob.UpdateParticipants(gjid, GroupPromote, alice.JID()); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(ac, 5*time.Second, func(e *events.GroupInfo) bool { return len(e.Promote) == 1 })
+	if err := bob.SetGroupSubject(gjid, "Renamed"); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(ac, 5*time.Second, func(e *events.GroupInfo) bool { return e.Name != nil && e.Name.Name == "Renamed" })
+	if err := bob.SetGroupDescription(gjid, "about"); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(ac, 5*time.Second, func(e *events.GroupInfo) bool { return e.Topic != nil && e.Topic.Topic == "about" })
+	if err := bob.SetGroupAnnounce(gjid, true); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(ac, 5*time.Second, func(e *events.GroupInfo) bool { return e.Announce != nil && e.Announce.IsAnnounce })
+	if err := carol.SetGroupLocked(gjid, true); err == nil {
+		t.Fatal("non-admin locked the group")
+	}
+	code, err := bob.GroupInviteCode(gjid, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dan := mustPhone(t, srv, 4, "Dan")
+	if j, err := dan.JoinGroupWithLink(code); err != nil || j != gjid {
+		t.Fatalf("join = %v %v", j, err)
+	}
+	if err := bob.UpdateParticipants(gjid, GroupRemove, alice.JID()); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(ac, 5*time.Second, func(e *events.GroupInfo) bool { return len(e.Leave) == 1 && e.Leave[0].User == alice.JID().User })
+	if err := bob.LeaveGroup(gjid); err != nil {
+		t.Fatal(err)
+	}
+	members, _ := srv.GroupMembers(gjid)
+	if len(members) != 2 {
+		t.Fatalf("members = %v", members)
+	}
+}

@@ -97,7 +97,7 @@ func iqHandlerFor(xmlns, typ, child string) iqHandler {
 	case "w:profile:picture set picture", "w:profile:picture set ":
 		return (*Server).handleProfilePictureSet
 	case "blocklist get ", "blocklist set item":
-		return handleBlocklist
+		return (*Server).handleBlocklist
 	case "status set status", "disappearing_mode set disappearing_mode":
 		return handleEmptyResult
 	case "presence set ", "urn:xmpp:whatsapp:push set config", "w set ":

@@ -78,7 +78,10 @@ func (s *Server) login(c *conn) error {
 			return err
 		}
 	}
-	return nil
+	// Mark the end of the offline backlog (events.OfflineSyncCompleted).
+	return c.send(waBinary.Node{Tag: "ib", Content: []waBinary.Node{
+		{Tag: "offline", Attrs: waBinary.Attrs{"count": strconv.Itoa(len(queued))}},
+	}})
 }
 
 func streamError(code, conflict string) waBinary.Node {

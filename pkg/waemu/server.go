@@ -55,8 +55,9 @@ type Server struct {
 	pendingRefs map[string]*conn            // QR ref -> registering conn
 	codePairs   map[string]*codePairing     // phone digits -> pending pairing code
 	groups      map[types.JID]*group
-	media       map[string]*mediaBlob  // by direct path
-	pictures    map[types.JID]*picture // profile and group photos
+	media       map[string]*mediaBlob     // by direct path
+	pictures    map[types.JID]*picture    // profile and group photos
+	blocked     map[types.JID][]types.JID // account -> blocked users
 	unhandled   []UnhandledNode
 	receipts    []ClientReceipt
 	presences   []ClientPresence
@@ -99,7 +100,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		devices: map[types.JID]*linkedDevice{}, conns: map[types.JID]*conn{},
 		allConns: map[*conn]struct{}{}, pendingRefs: map[string]*conn{},
 		codePairs: map[string]*codePairing{}, groups: map[types.JID]*group{},
-		media: map[string]*mediaBlob{}, pictures: map[types.JID]*picture{}, offline: map[types.JID][]waBinary.Node{},
+		media: map[string]*mediaBlob{}, pictures: map[types.JID]*picture{}, blocked: map[types.JID][]types.JID{}, offline: map[types.JID][]waBinary.Node{},
 		lidSeq: 100000000000000,
 	}
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
