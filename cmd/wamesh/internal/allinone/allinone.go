@@ -92,6 +92,11 @@ func runAllInOne(ctx context.Context, version string, sandbox bool, out io.Write
 		nc.InProcess = ns.Server
 	}
 	svcs.gateway.Shared, svcs.session.Shared, svcs.dispatcher.Shared, svcs.history.Shared = shared, shared, shared, shared
+	// A fixed pod id lets a restarted all-in-one reclaim its own shard leases
+	// at once instead of waiting out the lease TTL after a crash.
+	if svcs.session.PodID == "" {
+		svcs.session.PodID = "allinone"
+	}
 	// One port for everything: the gateway serves the ops endpoints.
 	svcs.session.OpsAddr, svcs.dispatcher.OpsAddr, svcs.history.OpsAddr = "off", "off", "off"
 
