@@ -55,6 +55,9 @@ func (s *Server) ControlHandler() http.Handler {
 	mux.HandleFunc("DELETE "+p+"/phones/{phone}/devices/{device}", s.withPhone(s.ctlUnlink))
 	mux.HandleFunc("POST "+p+"/groups", s.ctlCreateGroup)
 	mux.HandleFunc("GET "+p+"/groups/{jid}", s.ctlGetGroup)
+	mux.HandleFunc("PATCH "+p+"/groups/{jid}", s.ctlUpdateGroup)
+	mux.HandleFunc("POST "+p+"/groups/{jid}/participants", s.ctlGroupParticipants)
+	mux.HandleFunc("POST "+p+"/groups/{jid}/invite", s.ctlGroupInvite)
 	mux.HandleFunc("GET "+p+"/connections", s.ctlConnections)
 	mux.HandleFunc("GET "+p+"/unhandled", s.ctlUnhandled)
 	mux.HandleFunc(p+"/", func(w http.ResponseWriter, _ *http.Request) {

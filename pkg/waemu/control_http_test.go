@@ -119,5 +119,17 @@ func TestControlHTTP(t *testing.T) {
 	waitEvent(tc, 5*time.Second, func(e *events.JoinedGroup) bool { return e.JID == g.JID })
 	c.do("POST", "/phones/+15550000002/messages", map[string]string{"to": g.JID.String(), "text": "in group"}, 201, &sent)
 	waitEvent(tc, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == sent.ID && m.Message.GetConversation() == "in group" })
+	c.do("PATCH", "/groups/"+g.JID.String(), map[string]any{"phone": "+15550000002", "subject": "G2"}, 200, &g)
+	waitEvent(tc, 5*time.Second, func(e *events.GroupInfo) bool { return e.Name != nil && e.Name.Name == "G2" })
+	c.do("POST", "/groups/"+g.JID.String()+"/participants", map[string]any{
+		"phone": "+15550000002", "action": "promote", "participants": []string{"+15550000001"},
+	}, 200, &g)
+	waitEvent(tc, 5*time.Second, func(e *events.GroupInfo) bool { return len(e.Promote) == 1 })
+	var inv struct{ Code, Link string }
+	c.do("POST", "/groups/"+g.JID.String()+"/invite", map[string]any{"phone": "+15550000002"}, 200, &inv)
+	if inv.Code == "" {
+		t.Fatal("no invite code")
+	}
+	c.do("POST", "/groups/"+g.JID.String()+"/participants", map[string]any{"phone": "+15550000002", "action": "explode"}, 422, nil)
 	c.do("GET", "/nope", nil, 404, nil)
 }

@@ -59,6 +59,9 @@
 //	DELETE /sandbox/v1/phones/{phone}/devices/{jid} -> 204 (client gets LoggedOut)
 //	POST   /sandbox/v1/groups                       {"phone","subject","members"} -> 201 GroupDTO
 //	GET    /sandbox/v1/groups/{jid}                 -> GroupDTO
+//	PATCH  /sandbox/v1/groups/{jid}                 {"phone","subject"?,"description"?,"announce"?,"locked"?,"leave"?} -> GroupDTO
+//	POST   /sandbox/v1/groups/{jid}/participants    {"phone","action":"add|remove|promote|demote","participants"} -> GroupDTO
+//	POST   /sandbox/v1/groups/{jid}/invite          {"phone","reset"} -> {"code","link"}
 //	GET    /sandbox/v1/connections                  -> [Connection]
 //	GET    /sandbox/v1/unhandled                    -> [UnhandledNode]
 //
