@@ -28,7 +28,7 @@ func (s *Server) recordUnhandled(c *conn, node *waBinary.Node) {
 	s.log.Debug("waemu: unhandled node", "conn", c.id, "node", node.XMLString())
 	s.stateMu.Lock()
 	defer s.stateMu.Unlock()
-	s.unhandled = append(s.unhandled, UnhandledNode{ConnID: c.id, Device: c.deviceJID(), XML: node.XMLString()})
+	s.unhandled = appendCapped(s.unhandled, UnhandledNode{ConnID: c.id, Device: c.deviceJID(), XML: node.XMLString()})
 }
 
 // dispatch routes one decoded client node.

@@ -202,5 +202,5 @@ func (p *Phone) ChatStates() []ChatState {
 func (p *Phone) record(msg ReceivedMessage) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.inbox = append(p.inbox, msg)
+	p.inbox = appendCapped(p.inbox, msg)
 }

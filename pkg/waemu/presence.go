@@ -31,7 +31,7 @@ func (s *Server) handlePresence(c *conn, node *waBinary.Node) {
 		Name: ag.OptionalString("name"), Timestamp: time.Now(),
 	}
 	s.stateMu.Lock()
-	s.presences = append(s.presences, pr)
+	s.presences = appendCapped(s.presences, pr)
 	s.stateMu.Unlock()
 	if pr.Type == "subscribe" && s.phoneForUser(pr.To) != nil {
 		_ = c.send(waBinary.Node{Tag: "presence", Attrs: waBinary.Attrs{"from": pr.To.ToNonAD(), "type": "available"}})
@@ -48,7 +48,7 @@ func (s *Server) handleChatState(c *conn, node *waBinary.Node) {
 	}
 	media, _ := children[0].Attrs["media"].(string)
 	p.mu.Lock()
-	p.chatStates = append(p.chatStates, ChatState{From: c.deviceJID().ToNonAD(), State: children[0].Tag, Media: media})
+	p.chatStates = appendCapped(p.chatStates, ChatState{From: c.deviceJID().ToNonAD(), State: children[0].Tag, Media: media})
 	p.mu.Unlock()
 }
 

@@ -59,7 +59,7 @@ func (s *Server) handleClientReceipt(c *conn, node *waBinary.Node) {
 		}
 	}
 	s.stateMu.Lock()
-	s.receipts = append(s.receipts, r)
+	s.receipts = appendCapped(s.receipts, r)
 	s.stateMu.Unlock()
 	// The message author is the participant in groups and the chat in 1:1.
 	author := r.To
@@ -68,7 +68,7 @@ func (s *Server) handleClientReceipt(c *conn, node *waBinary.Node) {
 	}
 	if p := s.phoneForUser(author); p != nil && r.Type != "retry" {
 		p.mu.Lock()
-		p.receipts = append(p.receipts, PhoneReceipt{IDs: r.IDs, From: r.Device.ToNonAD(), Chat: r.To, Type: r.Type, Timestamp: r.Timestamp})
+		p.receipts = appendCapped(p.receipts, PhoneReceipt{IDs: r.IDs, From: r.Device.ToNonAD(), Chat: r.To, Type: r.Type, Timestamp: r.Timestamp})
 		p.mu.Unlock()
 		s.forwardReceipt(p, r, node)
 	}

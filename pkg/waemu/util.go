@@ -16,3 +16,16 @@ func deviceJID(user, server string, device uint16) types.JID {
 
 // childrenOf returns the child nodes of n (n is often a temporary).
 func childrenOf(n waBinary.Node) []waBinary.Node { return n.GetChildren() }
+
+// maxRecorded bounds every recorded list (inboxes, receipts, unhandled
+// nodes) so a long-running sandbox does not grow without limit.
+const maxRecorded = 10000
+
+// appendCapped appends v and drops the oldest entries beyond maxRecorded.
+func appendCapped[T any](list []T, v T) []T {
+	list = append(list, v)
+	if len(list) > maxRecorded {
+		list = append(list[:0:0], list[len(list)-maxRecorded:]...)
+	}
+	return list
+}
