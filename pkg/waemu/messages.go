@@ -93,6 +93,7 @@ func (p *Phone) receive(m outgoing, group types.JID, encs []waBinary.Node) {
 	for _, enc := range encs {
 		typ, _ := enc.Attrs["type"].(string)
 		ct, _ := enc.Content.([]byte)
+		p.logEnc("in", typ)
 		var (
 			pt  []byte
 			err error

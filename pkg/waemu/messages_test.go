@@ -63,6 +63,12 @@ func TestDirectMessagesBothWays(t *testing.T) {
 		t.Fatalf("send again: %v", err)
 	}
 	eventually(t, 5*time.Second, "bob receives again", func() bool { return len(bob.Messages()) == 2 })
+	bob.mu.Lock()
+	encLog := append([]string(nil), bob.encLog...)
+	bob.mu.Unlock()
+	if encLog[0] != "in:pkmsg" || encLog[len(encLog)-1] != "in:msg" {
+		t.Fatalf("bob's enc log = %v: want a pkmsg first and a msg last from the client", encLog)
+	}
 	if err := tc.Client.MarkRead(t.Context(), []types.MessageID{bob.Messages()[0].ID}, time.Now(), bob.JID(), bob.JID()); err != nil {
 		t.Logf("mark read (client): %v", err)
 	}
@@ -140,5 +146,38 @@ func TestOwnDevicesSeeEachOther(t *testing.T) {
 	evt := waitEvent(a1, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == mine })
 	if !evt.Info.IsFromMe || evt.Info.Chat != bob.JID() || evt.Message.GetConversation() != "from the phone" {
 		t.Fatalf("a1 got %+v %v", evt.Info, evt.Message)
+	}
+}
+
+func TestPreKeyThenNormalMessages(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	carol := mustPhone(t, srv, 3, "Carol")
+	ac := pairQR(t, srv, alice, "")
+	encLog := func() []string {
+		carol.mu.Lock()
+		defer carol.mu.Unlock()
+		return append([]string(nil), carol.encLog...)
+	}
+	// Phone -> client: pkmsg until the client answers, then msg.
+	first, err := carol.SendText(t.Context(), alice.JID(), "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(ac, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == first })
+	if _, err := ac.Client.SendMessage(t.Context(), carol.JID(), &waE2E.Message{Conversation: proto.String("r1")}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "carol got reply", func() bool { return len(carol.Messages()) == 1 })
+	second, err := carol.SendText(t.Context(), alice.JID(), "p2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := waitEvent(ac, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == second }); got.Message.GetConversation() != "p2" {
+		t.Fatalf("p2 = %v", got.Message)
+	}
+	if log := encLog(); len(log) != 3 || log[0] != "out:pkmsg" || log[1] != "in:msg" || log[2] != "out:msg" {
+		t.Fatalf("enc log = %v, want [out:pkmsg in:msg out:msg]", log)
 	}
 }

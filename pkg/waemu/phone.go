@@ -37,6 +37,7 @@ type Phone struct {
 	receipts    []PhoneReceipt
 	chatStates  []ChatState
 	sent        map[string]*waE2E.Message // by id, for quotes, edits and polls
+	encLog      []string // "in:pkmsg", "out:msg"...: what went over the wire
 	skdmDevices map[string]bool           // group|device that hold our sender key
 }
 
@@ -197,6 +198,12 @@ func (p *Phone) ChatStates() []ChatState {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return slices.Clone(p.chatStates)
+}
+
+func (p *Phone) logEnc(dir, typ string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.encLog = appendCapped(p.encLog, dir+":"+typ)
 }
 
 func (p *Phone) record(msg ReceivedMessage) {

@@ -91,6 +91,7 @@ func (p *Phone) sendEnc(ctx context.Context, dev types.JID, plaintext []byte, at
 	if err != nil {
 		return err
 	}
+	p.logEnc("out", encType)
 	enc := waBinary.Node{Tag: "enc", Attrs: waBinary.Attrs{"v": "2", "type": encType}, Content: ct}
 	for k, v := range encAttrs {
 		enc.Attrs[k] = v
