@@ -16,8 +16,10 @@ import (
 const publishTimeout = 5 * time.Second
 
 // attempt delivers one message once and settles it: ack on success, a
-// delayed nak for a retry, term when the retries are exhausted.
-func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg) {
+// delayed nak for a retry, term when the retries are exhausted. release
+// frees the endpoint's slot as soon as the request is over, so recording the
+// outcome overlaps with the next requests.
+func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, release func()) {
 	dl, err := parseDelivery(m)
 	if err != nil {
 		e.d.logger.Warn("malformed delivery terminated", "webhook", e.id, "err", err)
@@ -43,6 +45,9 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg) {
 		n = dl.AttemptBase + int(md.NumDelivered)
 	}
 	res := e.d.sender.Send(ctx, sender.Request{URL: w.URL, Headers: w.Headers, Keys: e.d.keys(w), ID: dl.EventID, Body: dl.Body})
+	if !e.shape.ordered {
+		release() // ordered: the next request waits for this one's ack anyway
+	}
 	if ctx.Err() != nil && !res.Delivered() {
 		_ = m.Nak() // shutting down: not the endpoint's fault, not an attempt
 		return

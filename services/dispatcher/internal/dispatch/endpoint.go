@@ -90,12 +90,12 @@ func (e *endpoint) run(ctx context.Context) {
 	e.health = loadHealth(ctx, e.d.healthKV, e.id)
 	for ctx.Err() == nil {
 		cons, err := e.consumer(ctx)
-		if err == nil {
-			e.loop(ctx, cons)
-			return
+		if err != nil {
+			e.d.logger.Warn("create delivery consumer", "webhook", e.id, "err", err)
+			waitFor(ctx, time.Second)
+			continue
 		}
-		e.d.logger.Warn("create delivery consumer", "webhook", e.id, "err", err)
-		waitFor(ctx, time.Second)
+		e.loop(ctx, cons) // returns early only when pulling failed: start over
 	}
 }
 
@@ -124,9 +124,26 @@ func (e *endpoint) consumer(ctx context.Context) (jetstream.Consumer, error) {
 	return cons, nil
 }
 
-// loop pulls as many messages as there are free slots and delivers each in
-// its own goroutine; it returns when ctx ends, after in-flight attempts end.
+// loop delivers each message in its own goroutine, at most concurrency at
+// once; it returns when ctx ends, after in-flight attempts end. Messages
+// stream in over one pull subscription that keeps at most concurrency of
+// them buffered. While the breaker is open nothing is taken from the buffer.
 func (e *endpoint) loop(ctx context.Context, cons jetstream.Consumer) {
+	it, err := cons.Messages(jetstream.PullMaxMessages(e.shape.concurrency), jetstream.PullExpiry(max(e.d.opt.FetchWait, time.Second)))
+	if err != nil {
+		e.d.logger.Warn("pull deliveries", "webhook", e.id, "err", err)
+		waitFor(ctx, time.Second)
+		return
+	}
+	stopped := make(chan struct{})
+	defer close(stopped)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-stopped:
+		}
+		it.Stop()
+	}()
 	slots := make(chan struct{}, e.shape.concurrency)
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
@@ -136,83 +153,48 @@ func (e *endpoint) loop(ctx context.Context, cons jetstream.Consumer) {
 			waitFor(ctx, wait)
 			continue
 		}
-		n := reserve(ctx, slots, probe)
-		if n == 0 {
+		if !reserve(ctx, slots, probe) {
 			return
 		}
-		got := e.fetch(ctx, cons, n, func(m jetstream.Msg) {
-			inflight.Go(func() {
-				defer func() { <-slots }()
-				e.attempt(ctx, m)
-			})
-		})
-		for range n - got {
+		m, err := it.Next()
+		if err != nil {
 			<-slots
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
+				return
+			}
+			e.d.logger.Debug("pull deliveries", "webhook", e.id, "err", err)
+			continue
 		}
-	}
-}
-
-// fetch pulls up to n messages and hands each to deliver; it returns how
-// many it handed over.
-func (e *endpoint) fetch(ctx context.Context, cons jetstream.Consumer, n int, deliver func(jetstream.Msg)) int {
-	fctx, cancel := context.WithTimeout(ctx, e.d.opt.FetchWait)
-	defer cancel()
-	batch, err := cons.Fetch(n, jetstream.FetchContext(fctx))
-	if err != nil {
-		if ctx.Err() == nil {
-			e.d.logger.Warn("fetch deliveries", "webhook", e.id, "err", err)
-			waitFor(ctx, time.Second)
-		}
-		return 0
-	}
-	got := 0
-	for m := range batch.Messages() {
 		if md, err := m.Metadata(); err == nil {
 			e.backlog.Store(int64(md.NumPending))
 		}
-		got++
-		deliver(m)
+		inflight.Go(func() {
+			var once sync.Once
+			release := func() { once.Do(func() { <-slots }) }
+			defer release()
+			e.attempt(ctx, m, release)
+		})
 	}
-	if err := batch.Error(); err != nil && got == 0 && !errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-		e.d.logger.Debug("fetch deliveries", "webhook", e.id, "err", err)
-	}
-	if got == 0 {
-		e.backlog.Store(0)
-	}
-	return got
 }
 
-// reserve blocks for one free slot, then takes every other free slot
-// (only one, and only once all are free, for a half-open probe). It
-// returns the number taken, 0 when ctx ended.
-func reserve(ctx context.Context, slots chan struct{}, probe bool) int {
+// reserve takes one slot (for a half-open probe: all of them, so the probe
+// is alone, then gives back all but one); false when ctx ended.
+func reserve(ctx context.Context, slots chan struct{}, probe bool) bool {
 	need := 1
 	if probe {
-		need = cap(slots) // wait until nothing is in flight
+		need = cap(slots)
 	}
 	for range need {
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
-			return 0 // the taken slots are dropped with the loop
+			return false
 		}
 	}
-	if probe {
-		for range need - 1 {
-			<-slots
-		}
-		return 1
+	for range need - 1 {
+		<-slots
 	}
-	n := 1
-	for n < cap(slots) {
-		select {
-		case slots <- struct{}{}:
-			n++
-		default:
-			return n
-		}
-	}
-	return n
+	return true
 }
 
 // waitFor waits d or until ctx ends.

@@ -2,9 +2,11 @@ package dispatch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/wamesh/wamesh/pkg/events"
@@ -74,7 +76,7 @@ func (d *Dispatcher) fanOut(ctx context.Context, m jetstream.Msg, pending chan<-
 			Webhook: w.ID, DeliveryID: DeliveryID(ref.ID, w.ID), EventID: ref.ID, EventType: string(ref.Type),
 			Tenant: ref.Tenant, Session: ref.Session, Body: m.Data(),
 		}
-		fut, err := d.js.PublishMsgAsync(dl.message(dl.DeliveryID, m.Headers().Get(events.HeaderTraceParent)))
+		fut, err := d.publishAsync(ctx, dl.message(dl.DeliveryID, m.Headers().Get(events.HeaderTraceParent)))
 		if err != nil {
 			d.logger.Warn("queue delivery", "webhook", w.ID, "err", err)
 			_ = m.NakWithDelay(time.Second)
@@ -85,6 +87,23 @@ func (d *Dispatcher) fanOut(ctx context.Context, m jetstream.Msg, pending chan<-
 	select {
 	case pending <- f:
 	case <-ctx.Done():
+	}
+}
+
+// publishAsync publishes without waiting for the ack; when too many acks
+// are outstanding it waits for them to drain and tries again.
+func (d *Dispatcher) publishAsync(ctx context.Context, m *nats.Msg) (jetstream.PubAckFuture, error) {
+	for {
+		fut, err := d.js.PublishMsgAsync(m)
+		if !errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
+			return fut, err
+		}
+		select {
+		case <-d.js.PublishAsyncComplete():
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -260,3 +261,18 @@ func countByEvent(reqs []received) map[string]int {
 	}
 	return m
 }
+
+// natsMsg builds an event message with a given dedup id.
+type natsMsg struct {
+	subj, id string
+	body     []byte
+}
+
+func (m natsMsg) msg() *nats.Msg {
+	msg := nats.NewMsg(m.subj)
+	msg.Data = m.body
+	msg.Header.Set(jetstream.MsgIDHeader, m.id)
+	return msg
+}
+
+func itoaTest(i int) string { return strconv.Itoa(i) }

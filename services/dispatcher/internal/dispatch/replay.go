@@ -61,7 +61,7 @@ func (d *Dispatcher) replay(ctx context.Context, webhook, tenant string, since t
 		for m := range batch.Messages() {
 			md, _ := m.Metadata()
 			more = md != nil && md.NumPending > 0
-			f, err := d.replayOne(m, webhook, salt)
+			f, err := d.replayOne(ctx, m, webhook, salt)
 			if err != nil {
 				return 0, err
 			}
@@ -81,7 +81,7 @@ func (d *Dispatcher) replay(ctx context.Context, webhook, tenant string, since t
 
 // replayOne queues m for the webhook if it matches, ignoring the webhook's
 // enabled flag and creation time (the user asked for these events).
-func (d *Dispatcher) replayOne(m jetstream.Msg, webhook, salt string) (jetstream.PubAckFuture, error) {
+func (d *Dispatcher) replayOne(ctx context.Context, m jetstream.Msg, webhook, salt string) (jetstream.PubAckFuture, error) {
 	ref, err := refOf(m)
 	if err != nil {
 		return nil, nil
@@ -98,7 +98,7 @@ func (d *Dispatcher) replayOne(m jetstream.Msg, webhook, salt string) (jetstream
 		Webhook: webhook, DeliveryID: DeliveryID(ref.ID, webhook, "replay", salt), EventID: ref.ID,
 		EventType: string(ref.Type), Tenant: ref.Tenant, Session: ref.Session, Body: m.Data(),
 	}
-	f, err := d.js.PublishMsgAsync(dl.message(dl.DeliveryID, m.Headers().Get(events.HeaderTraceParent)))
+	f, err := d.publishAsync(ctx, dl.message(dl.DeliveryID, m.Headers().Get(events.HeaderTraceParent)))
 	if err != nil {
 		return nil, fmt.Errorf("queue replay: %w", err)
 	}
