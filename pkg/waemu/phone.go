@@ -37,7 +37,7 @@ type Phone struct {
 	receipts    []PhoneReceipt
 	chatStates  []ChatState
 	sent        map[string]*waE2E.Message // by id, for quotes, edits and polls
-	encLog      []string // "in:pkmsg", "out:msg"...: what went over the wire
+	encLog      []string                  // "in:pkmsg", "out:msg"...: what went over the wire
 	skdmDevices map[string]bool           // group|device that hold our sender key
 }
 
