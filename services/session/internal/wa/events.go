@@ -208,6 +208,7 @@ func (s *session) onReceipt(ctx context.Context, evt *waevents.Receipt) bool {
 }
 
 func (s *session) onConnected(ctx context.Context) {
+	s.reconnects.Store(0)
 	st := s.cli().Store
 	me := &identity{lid: st.LID, pushName: st.PushName, platform: st.Platform}
 	if st.ID != nil {
@@ -249,12 +250,14 @@ func (s *session) bindDevice(ctx context.Context, jid types.JID) {
 
 func (s *session) onDisconnected(ctx context.Context) {
 	cli := s.cli()
-	attempt := cli.AutoReconnectErrors + 1
+	// whatsmeow waits AutoReconnectErrors*2s before each attempt; count
+	// ourselves (its counter is written by its reconnect goroutine).
+	attempt := int(s.reconnects.Add(1))
 	s.lifecycleCtx(ctx, control.StatusDisconnected, "connection lost", events.SessionDisconnected,
 		events.SessionDisconnectedData{Reason: "connection closed"})
 	if cli.EnableAutoReconnect && s.me.Load() != nil && s.ctx.Err() == nil {
 		s.publishLifecycle(ctx, events.SessionReconnecting, events.SessionReconnectingData{
-			Attempt: attempt, DelayMS: (time.Duration(cli.AutoReconnectErrors) * 2 * time.Second).Milliseconds(), Reason: "connection closed"})
+			Attempt: attempt, DelayMS: (time.Duration(attempt-1) * 2 * time.Second).Milliseconds(), Reason: "connection closed"})
 	}
 }
 

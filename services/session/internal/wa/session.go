@@ -43,7 +43,8 @@ type session struct {
 	stateLock sync.Mutex
 	state     control.SessionState
 
-	qrAttempt atomic.Int32
+	qrAttempt  atomic.Int32
+	reconnects atomic.Int32 // disconnects since the last successful connect
 	// me is the paired account; nil while unpaired. Kept here because
 	// whatsmeow writes its Store fields from its own goroutines.
 	me atomic.Pointer[identity]
