@@ -114,13 +114,27 @@ func New(deps Deps, opt Options) (*Dispatcher, error) {
 }
 
 // Run works until ctx ends, then stops every worker (in-flight requests are
-// cancelled and their messages handed back to JetStream) and returns.
+// cancelled and their messages handed back to JetStream) and returns. An
+// end of ctx is not an error, even during start-up.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	err := d.run(ctx)
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func (d *Dispatcher) run(ctx context.Context) error {
 	if err := d.open(ctx); err != nil {
 		return err
 	}
 	d.reconcile(ctx)
+	defer d.stopAll()
 	d.sweepConsumers(ctx)
+	cons, err := d.fanoutConsumer(ctx)
+	if err != nil {
+		return err
+	}
 	stopOps, err := d.serveOps(ctx)
 	if err != nil {
 		return err
@@ -129,9 +143,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	close(d.ready)
 	var wg sync.WaitGroup
 	wg.Go(func() { d.manage(ctx) })
-	err = d.runFanout(ctx)
+	err = d.runFanout(ctx, cons)
 	wg.Wait()
-	d.stopAll()
 	return err
 }
 

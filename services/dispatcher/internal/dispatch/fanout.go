@@ -24,9 +24,8 @@ type fanned struct {
 	futures []jetstream.PubAckFuture
 }
 
-// runFanout consumes WAMESH_EVENTS until ctx ends. Publishes are
-// asynchronous and confirmed in order by ackFanned, so fan-out is pipelined.
-func (d *Dispatcher) runFanout(ctx context.Context) error {
+// fanoutConsumer creates or updates the shared fan-out consumer.
+func (d *Dispatcher) fanoutConsumer(ctx context.Context) (jetstream.Consumer, error) {
 	cons, err := d.js.CreateOrUpdateConsumer(ctx, natsx.StreamEvents, jetstream.ConsumerConfig{
 		Durable:       FanoutConsumer,
 		Description:   "dispatcher: fan events out to WAMESH_DELIVERIES",
@@ -37,8 +36,14 @@ func (d *Dispatcher) runFanout(ctx context.Context) error {
 		MaxAckPending: 8192,
 	})
 	if err != nil {
-		return fmt.Errorf("create fan-out consumer: %w", err)
+		return nil, fmt.Errorf("create fan-out consumer: %w", err)
 	}
+	return cons, nil
+}
+
+// runFanout consumes WAMESH_EVENTS until ctx ends. Publishes are
+// asynchronous and confirmed in order by ackFanned, so fan-out is pipelined.
+func (d *Dispatcher) runFanout(ctx context.Context, cons jetstream.Consumer) error {
 	pending := make(chan fanned, 4096)
 	done := make(chan struct{})
 	go func() { defer close(done); d.ackFanned(ctx, pending) }()
