@@ -36,9 +36,16 @@ type Phone struct {
 	inbox       []ReceivedMessage
 	receipts    []PhoneReceipt
 	chatStates  []ChatState
-	sent        map[string]*waE2E.Message // by id, for quotes, edits and polls
+	sent        map[string]sentMessage // by id, for quotes, edits, polls and history
 	encLog      []string                  // "in:pkmsg", "out:msg"...: what went over the wire
 	skdmDevices map[string]bool           // group|device that hold our sender key
+}
+
+// sentMessage is a message a phone sent.
+type sentMessage struct {
+	msg  *waE2E.Message
+	chat types.JID
+	t    time.Time
 }
 
 // ReceivedMessage is a message a phone received and decrypted.

@@ -56,7 +56,7 @@ func (p *Phone) lookupMessage(chat types.JID, id string) (*waE2E.Message, types.
 		}
 	}
 	if sent, ok := p.sent[id]; ok {
-		return sent, p.jid, nil
+		return sent.msg, p.jid, nil
 	}
 	return nil, types.EmptyJID, fmt.Errorf("message %s in %s: %w", id, chat, ErrNotFound)
 }

@@ -41,9 +41,9 @@ func (p *Phone) SendMessageWithID(ctx context.Context, to types.JID, id string, 
 	now := time.Now()
 	p.mu.Lock()
 	if p.sent == nil {
-		p.sent = map[string]*waE2E.Message{}
+		p.sent = map[string]sentMessage{}
 	}
-	p.sent[id] = msg
+	p.sent[id] = sentMessage{msg: msg, chat: to, t: now}
 	p.mu.Unlock()
 	if to.Server == types.GroupServer {
 		return p.sendGroup(ctx, to, id, now, msg, plaintext)

@@ -14,7 +14,7 @@ import (
 // again (pairwise, also for group messages), as a real phone does.
 func (p *Phone) resend(ctx context.Context, dev, chat types.JID, id string) error {
 	p.mu.Lock()
-	msg := p.sent[id]
+	msg := p.sent[id].msg
 	p.mu.Unlock()
 	if msg == nil {
 		return fmt.Errorf("sent message %s: %w", id, ErrNotFound)

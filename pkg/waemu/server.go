@@ -26,10 +26,14 @@ type Options struct {
 	RootKey *RootKey
 	// Addr is the listen address; empty means a free loopback port.
 	Addr string
+	// HistorySyncOnLink makes a phone send a newly linked client an initial
+	// history sync (events.HistorySync), as the phone app does.
+	HistorySyncOnLink bool
 }
 
 // Server is a running emulator. All methods are safe for concurrent use.
 type Server struct {
+	opts     Options
 	log      *slog.Logger
 	root     RootKey
 	static   *keys.KeyPair
@@ -95,7 +99,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	s := &Server{
-		log: log, root: root, static: static, chain: chain, tls: tm, listener: ln,
+		opts: opts, log: log, root: root, static: static, chain: chain, tls: tm, listener: ln,
 		phones: map[string]*Phone{}, phonesByLID: map[string]*Phone{},
 		devices: map[types.JID]*linkedDevice{}, conns: map[types.JID]*conn{},
 		allConns: map[*conn]struct{}{}, pendingRefs: map[string]*conn{},

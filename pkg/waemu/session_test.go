@@ -110,3 +110,25 @@ func TestUnknownDeviceIsLoggedOut(t *testing.T) {
 		t.Fatalf("logged out = %+v", lo)
 	}
 }
+
+func TestHistorySync(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	bob := mustPhone(t, srv, 2, "Bob")
+	if _, err := bob.SendText(t.Context(), alice.JID(), "old message"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.SendText(t.Context(), bob.JID(), "old reply"); err != nil {
+		t.Fatal(err)
+	}
+	ac := pairQR(t, srv, alice, "")
+	if err := alice.SendHistorySync(t.Context(), *ac.Client.Store.ID); err != nil {
+		t.Fatalf("history sync: %v", err)
+	}
+	hs := waitEvent[*events.HistorySync](ac, 5*time.Second, nil)
+	convs := hs.Data.GetConversations()
+	if len(convs) != 1 || convs[0].GetID() != bob.JID().String() || len(convs[0].GetMessages()) != 2 {
+		t.Fatalf("history = %v", convs)
+	}
+}
