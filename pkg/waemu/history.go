@@ -103,6 +103,8 @@ func (p *Phone) historyConversations() []*waHistorySync.Conversation {
 		}
 		conv.Messages = append(conv.Messages, &waHistorySync.HistorySyncMsg{Message: e.info, MsgOrderID: proto.Uint64(uint64(len(conv.Messages) + 1))})
 	}
-	slices.SortStableFunc(out, func(a, b *waHistorySync.Conversation) int { return cmp.Compare(b.GetLastMsgTimestamp(), a.GetLastMsgTimestamp()) })
+	slices.SortStableFunc(out, func(a, b *waHistorySync.Conversation) int {
+		return cmp.Compare(b.GetLastMsgTimestamp(), a.GetLastMsgTimestamp())
+	})
 	return out
 }

@@ -37,8 +37,8 @@ type Phone struct {
 	receipts    []PhoneReceipt
 	chatStates  []ChatState
 	sent        map[string]sentMessage // by id, for quotes, edits, polls and history
-	encLog      []string                  // "in:pkmsg", "out:msg"...: what went over the wire
-	skdmDevices map[string]bool           // group|device that hold our sender key
+	encLog      []string               // "in:pkmsg", "out:msg"...: what went over the wire
+	skdmDevices map[string]bool        // group|device that hold our sender key
 }
 
 // sentMessage is a message a phone sent.
