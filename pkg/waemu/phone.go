@@ -1,6 +1,7 @@
 package waemu
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -37,6 +38,7 @@ type Phone struct {
 	receipts    []PhoneReceipt
 	chatStates  []ChatState
 	sent        map[string]sentMessage // by id, for quotes, edits, polls and history
+	arrived     chan struct{}          // closed when a message arrives
 	encLog      []string               // "in:pkmsg", "out:msg"...: what went over the wire
 	skdmDevices map[string]bool        // group|device that hold our sender key
 }
@@ -217,4 +219,32 @@ func (p *Phone) record(msg ReceivedMessage) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.inbox = appendCapped(p.inbox, msg)
+	if p.arrived != nil {
+		close(p.arrived)
+		p.arrived = nil
+	}
+}
+
+// WaitMessage blocks until the phone has received a message match accepts
+// (nil accepts any) and returns it; it returns ctx's error when ctx ends.
+func (p *Phone) WaitMessage(ctx context.Context, match func(ReceivedMessage) bool) (ReceivedMessage, error) {
+	for {
+		p.mu.Lock()
+		for _, m := range p.inbox {
+			if match == nil || match(m) {
+				p.mu.Unlock()
+				return m, nil
+			}
+		}
+		if p.arrived == nil {
+			p.arrived = make(chan struct{})
+		}
+		arrived := p.arrived
+		p.mu.Unlock()
+		select {
+		case <-arrived:
+		case <-ctx.Done():
+			return ReceivedMessage{}, fmt.Errorf("wait for message on %s: %w", p.number, ctx.Err())
+		}
+	}
 }

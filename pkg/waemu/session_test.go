@@ -1,10 +1,13 @@
 package waemu
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
 )
 
 func TestReconnectWithStoredCredentials(t *testing.T) {
@@ -130,5 +133,33 @@ func TestHistorySync(t *testing.T) {
 	convs := hs.Data.GetConversations()
 	if len(convs) != 1 || convs[0].GetID() != bob.JID().String() || len(convs[0].GetMessages()) != 2 {
 		t.Fatalf("history = %v", convs)
+	}
+}
+
+func TestHistorySyncOnLinkAndWaitMessage(t *testing.T) {
+	t.Parallel()
+	srv, err := Start(t.Context(), Options{HistorySyncOnLink: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	alice := mustPhone(t, srv, 1, "Alice")
+	bob := mustPhone(t, srv, 2, "Bob")
+	ac := pairQR(t, srv, alice, "")
+	waitEvent[*events.HistorySync](ac, 5*time.Second, nil)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	go func() {
+		_, _ = ac.Client.SendMessage(ctx, bob.JID(), &waE2E.Message{Conversation: proto.String("wait for me")})
+	}()
+	m, err := bob.WaitMessage(ctx, func(m ReceivedMessage) bool { return m.Text == "wait for me" })
+	if err != nil || m.From != alice.JID() {
+		t.Fatalf("wait = %+v, %v", m, err)
+	}
+	short, cancel2 := context.WithTimeout(t.Context(), 10*time.Millisecond)
+	defer cancel2()
+	if _, err := bob.WaitMessage(short, func(m ReceivedMessage) bool { return m.Text == "never" }); err == nil {
+		t.Fatal("wait for a missing message returned no error")
 	}
 }
