@@ -25,7 +25,13 @@ func TestMain(m *testing.M) {
 
 func startServer(t testing.TB) *Server {
 	t.Helper()
-	srv, err := Start(t.Context(), Options{})
+	return startServerWith(t, Options{})
+}
+
+// startServerWith starts an emulator that fails the test on unhandled nodes.
+func startServerWith(t testing.TB, opts Options) *Server {
+	t.Helper()
+	srv, err := Start(t.Context(), opts)
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}

@@ -138,11 +138,7 @@ func TestHistorySync(t *testing.T) {
 
 func TestHistorySyncOnLinkAndWaitMessage(t *testing.T) {
 	t.Parallel()
-	srv, err := Start(t.Context(), Options{HistorySyncOnLink: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := startServerWith(t, Options{HistorySyncOnLink: true})
 	alice := mustPhone(t, srv, 1, "Alice")
 	bob := mustPhone(t, srv, 2, "Bob")
 	ac := pairQR(t, srv, alice, "")
