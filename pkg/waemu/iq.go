@@ -46,6 +46,8 @@ func (s *Server) dispatch(c *conn, node *waBinary.Node) {
 		s.handlePresence(c, node)
 	case "chatstate":
 		s.handleChatState(c, node)
+	case "call":
+		s.handleClientCall(c, node)
 	default:
 		s.recordUnhandled(c, node)
 	}

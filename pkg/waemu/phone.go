@@ -37,6 +37,7 @@ type Phone struct {
 	inbox       []ReceivedMessage
 	receipts    []PhoneReceipt
 	chatStates  []ChatState
+	calls       []CallEvent
 	sent        map[string]sentMessage // by id, for quotes, edits, polls and history
 	arrived     chan struct{}          // closed when a message arrives
 	encLog      []string               // "in:pkmsg", "out:msg"...: what went over the wire
