@@ -45,12 +45,13 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, release func())
 		n = dl.AttemptBase + int(md.NumDelivered)
 	}
 	res := e.d.sender.Send(ctx, sender.Request{URL: w.URL, Headers: w.Headers, Keys: e.d.keys(w), ID: dl.EventID, Body: dl.Body})
-	if !e.shape.ordered {
-		release() // ordered: the next request waits for this one's ack anyway
-	}
 	if ctx.Err() != nil && !res.Delivered() {
 		_ = m.Nak() // shutting down: not the endpoint's fault, not an attempt
 		return
+	}
+	e.trip(res)
+	if !e.shape.ordered {
+		release() // ordered: the next request waits for this one's ack anyway
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
 	defer cancel()
@@ -67,8 +68,17 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, release func())
 	}
 }
 
+// trip feeds the breaker before the slot is freed, so an opening breaker
+// stops the very next request.
+func (e *endpoint) trip(res sender.Result) {
+	if res.Delivered() {
+		e.breaker.success()
+	} else if e.breaker.failure(time.Now()) {
+		e.d.logger.Info("circuit open", "webhook", e.id, "cooldown", e.d.opt.BreakerCooldown)
+	}
+}
+
 func (e *endpoint) succeeded(ctx context.Context, m jetstream.Msg, w control.Webhook, dl delivery, n int, res sender.Result) {
-	e.breaker.success()
 	if err := e.health.success(ctx); err != nil {
 		e.d.logger.Warn("record endpoint health", "webhook", w.ID, "err", err)
 	}
@@ -79,9 +89,6 @@ func (e *endpoint) succeeded(ctx context.Context, m jetstream.Msg, w control.Web
 
 func (e *endpoint) failed(ctx context.Context, m jetstream.Msg, w control.Webhook, dl delivery, n int, res sender.Result) {
 	now := time.Now()
-	if e.breaker.failure(now) {
-		e.d.logger.Info("circuit open", "webhook", w.ID, "cooldown", e.d.opt.BreakerCooldown)
-	}
 	failingFor, err := e.health.failure(ctx, now)
 	if err != nil {
 		e.d.logger.Warn("record endpoint health", "webhook", w.ID, "err", err)

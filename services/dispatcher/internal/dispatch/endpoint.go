@@ -148,13 +148,8 @@ func (e *endpoint) loop(ctx context.Context, cons jetstream.Consumer) {
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
 	for ctx.Err() == nil {
-		wait, probe := e.breaker.state(time.Now())
-		if wait > 0 {
-			waitFor(ctx, wait)
+		if !e.admit(ctx, slots) {
 			continue
-		}
-		if !reserve(ctx, slots, probe) {
-			return
 		}
 		m, err := it.Next()
 		if err != nil {
@@ -177,22 +172,43 @@ func (e *endpoint) loop(ctx context.Context, cons jetstream.Consumer) {
 	}
 }
 
-// reserve takes one slot (for a half-open probe: all of them, so the probe
-// is alone, then gives back all but one); false when ctx ended.
-func reserve(ctx context.Context, slots chan struct{}, probe bool) bool {
-	need := 1
-	if probe {
-		need = cap(slots)
+// admit takes a slot for the next request if the breaker allows one. The
+// breaker is read after the slot is taken, so a failure that frees a slot
+// is counted before the next request starts. Half-open, it also waits for
+// every other request to end, so the probe is alone. It returns false
+// (holding no slot) when the breaker is open or ctx ended.
+func (e *endpoint) admit(ctx context.Context, slots chan struct{}) bool {
+	if !acquire(ctx, slots, 1) {
+		return false
 	}
-	for range need {
+	wait, probe := e.breaker.state(time.Now())
+	if probe && wait == 0 {
+		others := cap(slots) - 1
+		if !acquire(ctx, slots, others) {
+			return false
+		}
+		wait, _ = e.breaker.state(time.Now())
+		for range others {
+			<-slots
+		}
+	}
+	if wait > 0 {
+		<-slots
+		waitFor(ctx, wait)
+		return false
+	}
+	return true
+}
+
+// acquire takes n slots; false when ctx ended first (the slots taken are
+// abandoned with the loop).
+func acquire(ctx context.Context, slots chan struct{}, n int) bool {
+	for range n {
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
 			return false
 		}
-	}
-	for range need - 1 {
-		<-slots
 	}
 	return true
 }
