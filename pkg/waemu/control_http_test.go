@@ -131,5 +131,11 @@ func TestControlHTTP(t *testing.T) {
 		t.Fatal("no invite code")
 	}
 	c.do("POST", "/groups/"+g.JID.String()+"/participants", map[string]any{"phone": "+15550000002", "action": "explode"}, 422, nil)
+	var call struct{ CallID string }
+	c.do("POST", "/phones/+15550000002/calls", map[string]any{"to": "+15550000001"}, 201, &call)
+	waitEvent(tc, 5*time.Second, func(e *events.CallOffer) bool { return e.CallID == call.CallID })
+	c.do("POST", "/phones/+15550000002/calls", map[string]any{"to": "+15550000001", "end": call.CallID}, 204, nil)
+	c.do("POST", "/phones/+15550000001/history-sync", map[string]any{}, 204, nil)
+	waitEvent[*events.HistorySync](tc, 5*time.Second, nil)
 	c.do("GET", "/nope", nil, 404, nil)
 }

@@ -57,6 +57,9 @@
 //	POST   /sandbox/v1/phones/{phone}/read          {"chat","ids"} -> 204
 //	POST   /sandbox/v1/phones/{phone}/presence      {"available"} or {"to","state"} -> 204
 //	DELETE /sandbox/v1/phones/{phone}/devices/{jid} -> 204 (client gets LoggedOut)
+//	POST   /sandbox/v1/phones/{phone}/calls         {"to","video"} -> 201 {"callId"}; {"to","end":id} -> 204
+//	GET    /sandbox/v1/phones/{phone}/calls         -> [CallEvent]
+//	POST   /sandbox/v1/phones/{phone}/history-sync  {"device"?} -> 204
 //	POST   /sandbox/v1/groups                       {"phone","subject","members"} -> 201 GroupDTO
 //	GET    /sandbox/v1/groups/{jid}                 -> GroupDTO
 //	PATCH  /sandbox/v1/groups/{jid}                 {"phone","subject"?,"description"?,"announce"?,"locked"?,"leave"?} -> GroupDTO
@@ -70,6 +73,7 @@
 // State lives in memory: a restarted emulator forgets linked devices, and
 // their clients get 401 (events.LoggedOut) on the next login. Addressing is
 // by phone number (LIDs are announced but groups use "pn" addressing). App
-// state sync, history sync, calls, newsletters and business features are not
-// emulated; their IQs are answered with 501 and recorded as unhandled.
+// state sync, call media, newsletters, status broadcasts and business
+// features are not emulated; their IQs are answered with 501 and recorded as
+// unhandled.
 package waemu
