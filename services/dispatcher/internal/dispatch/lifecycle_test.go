@@ -1,0 +1,47 @@
+package dispatch_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/wamesh/wamesh/pkg/control"
+	"github.com/wamesh/wamesh/pkg/natsx"
+	"github.com/wamesh/wamesh/pkg/testutil"
+	"github.com/wamesh/wamesh/services/dispatcher/internal/dispatch"
+)
+
+// TestDeletedWebhookIsForgotten: deleting a webhook removes its consumer
+// and its queued deliveries; a concurrency change restarts it with the new
+// consumer shape.
+func TestDeletedWebhookIsForgotten(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rc := newReceiver(t, func(received, int) int { return 500 })
+	e.webhook("wh1", rc.URL, func(w *control.Webhook) { w.Concurrency = 2 })
+	opt := fastOptions()
+	opt.Schedule = []time.Duration{time.Hour}
+	e.start(opt)
+	e.publish(3)
+	testutil.Eventually(t, 10*time.Second, func() bool { return len(rc.requests()) == 3 }, "three parked deliveries")
+	stream, err := e.js.Stream(e.ctx, natsx.StreamDeliveries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.webhook("wh1", rc.URL, func(w *control.Webhook) { w.Concurrency = 5 })
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		c, err := stream.Consumer(e.ctx, dispatch.ConsumerName("wh1"))
+		return err == nil && c.CachedInfo().Config.MaxAckPending == 5+1000
+	}, "consumer reshaped")
+
+	if err := e.kv.Delete(e.ctx, "wh1"); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		_, err := stream.Consumer(e.ctx, dispatch.ConsumerName("wh1"))
+		info, ierr := stream.Info(e.ctx)
+		return errors.Is(err, jetstream.ErrConsumerNotFound) && ierr == nil && info.State.Msgs == 0
+	}, "consumer and deliveries removed")
+}
