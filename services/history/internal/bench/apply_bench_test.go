@@ -23,9 +23,9 @@ func BenchmarkApply(b *testing.B) {
 	defer st.Close()
 	b.Run(fmt.Sprintf("writers=%d,batch=%d", writers, batchSize), func(b *testing.B) {
 		var total time.Duration
-		for i := 0; b.Loop(); i++ {
+		for b.Loop() {
 			b.StopTimer()
-			evs := messageEvents(fmt.Sprintf("a%d", i), eventsPerOp)
+			evs := messageEvents(fmt.Sprintf("a%d", runs.Add(1)), eventsPerOp)
 			b.StartTimer()
 			start := time.Now()
 			work := make(chan int)
