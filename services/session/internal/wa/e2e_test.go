@@ -116,6 +116,14 @@ func TestEndToEnd(t *testing.T) {
 	if st := e.state("s1"); st.Epoch != 8 {
 		t.Fatalf("state epoch after restart = %d", st.Epoch)
 	}
+	// The executed-command record lives in the shared store: a command
+	// redelivered to the next owner is not sent again.
+	if err := m2.Execute(e.ctx, cmd); err != nil {
+		t.Fatalf("redelivery to the new owner: %v", err)
+	}
+	if n := countText(bob, msgID, "hello bob"); n != 1 {
+		t.Fatalf("bob got the message %d times after a handover", n)
+	}
 }
 
 func countText(p *waemu.Phone, id, text string) int {

@@ -166,3 +166,34 @@ func TestTemporaryBan(t *testing.T) {
 	}
 	testutil.Eventually(t, 10*time.Second, func() bool { return e.state("s1").Status == control.StatusBanned }, "banned state")
 }
+
+// Pairing by code: the RPC asks WhatsApp for a code, publishes
+// session.pair_code, and typing it on the phone links the session.
+func TestPairingCode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner, _ := e.srv.CreatePhone("+15550000111", "Owner")
+	m := e.manager("", "pod-a")
+	if err := m.Start(e.ctx, def("s1"), 1); err != nil {
+		t.Fatal(err)
+	}
+	wait(e, events.SessionQR, func(events.SessionQRData) bool { return true }) // the client is up
+	raw, _ := jsonRaw(commands.PairCodeRequest{Phone: "+1 555 000 0111"})
+	out, err := m.Call(e.ctx, commands.Request{Tenant: "t1", Session: "s1", Op: commands.OpPairCode, Payload: raw})
+	if err != nil {
+		t.Fatalf("pair code: %v", err)
+	}
+	code := out.(commands.PairCodeResponse)
+	if code.Code == "" || code.ExpiresAt.Before(time.Now()) {
+		t.Fatalf("pair code = %+v", code)
+	}
+	wait(e, events.SessionPairCode, func(d events.SessionPairCodeData) bool { return d.Code == code.Code && d.Phone == "15550000111" })
+	if _, err := owner.EnterPairCode(e.ctx, code.Code); err != nil {
+		t.Fatalf("enter code: %v", err)
+	}
+	wait(e, events.SessionConnected, func(d events.SessionConnectedData) bool { return d.Phone == "15550000111" })
+	raw, _ = jsonRaw(commands.PairCodeRequest{Phone: "12"})
+	if _, err := m.Call(e.ctx, commands.Request{Tenant: "t1", Session: "s1", Op: commands.OpPairCode, Payload: raw}); commands.CodeOf(err) != commands.CodeValidation {
+		t.Fatalf("bad phone: %v", err)
+	}
+}
