@@ -14,10 +14,12 @@ CREATE TABLE group_members (
     PRIMARY KEY (tenant, session, group_jid, jid)
 );
 
--- Read marks: incoming messages of a chat up to a time were read on
--- another device (chat.updated markedRead).
+-- Unread messages by chat and time: counts unread per chat and serves read
+-- marks (chat.updated markedRead: read up to a time). It replaces the
+-- index of 001 without the time.
 CREATE INDEX messages_unread_ts ON messages (tenant, session, chat, ts)
     WHERE NOT from_me AND status < 5 AND data IS NOT NULL;
+DROP INDEX messages_unread;
 
 -- Each chat flag carries the time of the update that set it, so updates of
 -- different flags commute.
