@@ -131,3 +131,18 @@ func TestEchoErrorsAreProblems(t *testing.T) {
 		t.Errorf("unknown session before body: %d", r.Status)
 	}
 }
+
+// TestUploadContentTypeIsNoBypass: a JSON route sent as multipart or image is
+// refused, not handled without validation.
+func TestUploadContentTypeIsNoBypass(t *testing.T) {
+	t.Parallel()
+	env := gwtest.Start(t)
+	key := env.Tenant(t, "ta")
+	for _, ct := range []string{"image/png", "multipart/form-data; boundary=x", "application/octet-stream"} {
+		r := env.Do(t, "POST", "/v1/sessions", key, `{"id":"sneaky","name":"`+strings.Repeat("x", 300)+`"}`, "Content-Type", ct)
+		if r.Status < 400 || r.Status > 499 || !isProblem(r) {
+			t.Errorf("POST /v1/sessions as %s: %d %s", ct, r.Status, r.Body)
+		}
+	}
+	env.Do(t, "GET", "/v1/sessions/sneaky", key, nil).Expect(t, 404, "session created around validation")
+}

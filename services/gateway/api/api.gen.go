@@ -564,12 +564,6 @@ type RevokeMessageParams struct {
 	Sender *string `form:"sender,omitempty" json:"sender,omitempty"`
 }
 
-// EditMessageParams defines parameters for EditMessage.
-type EditMessageParams struct {
-	// Wait Wait up to this duration (Go syntax, e.g. 10s, max 60s) for message.sent/failed
-	Wait *WaitParam `form:"wait,omitempty" json:"wait,omitempty"`
-}
-
 // ListContactsParams defines parameters for ListContacts.
 type ListContactsParams struct {
 	Limit  *LimitParam  `form:"limit,omitempty" json:"limit,omitempty"`
@@ -747,7 +741,7 @@ type ServerInterface interface {
 	GetMessage(ctx echo.Context, session SessionParam, chat ChatParam, message MessageParam) error
 
 	// (PATCH /v1/sessions/{session}/chats/{chat}/messages/{message})
-	EditMessage(ctx echo.Context, session SessionParam, chat ChatParam, message MessageParam, params EditMessageParams) error
+	EditMessage(ctx echo.Context, session SessionParam, chat ChatParam, message MessageParam) error
 
 	// (POST /v1/sessions/{session}/chats/{chat}/messages/{message}/forward)
 	ForwardMessage(ctx echo.Context, session SessionParam, chat ChatParam, message MessageParam) error
@@ -1325,17 +1319,8 @@ func (w *ServerInterfaceWrapper) EditMessage(ctx echo.Context) error {
 
 	ctx.Set(ApiKeyScopes, []string{})
 
-	// Parameter object where we will unmarshal all parameters from the context
-	var params EditMessageParams
-	// ------------- Optional query parameter "wait" -------------
-
-	err = runtime.BindQueryParameter("form", true, false, "wait", ctx.QueryParams(), &params.Wait)
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter wait: %s", err))
-	}
-
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.EditMessage(ctx, session, chat, message, params)
+	err = w.Handler.EditMessage(ctx, session, chat, message)
 	return err
 }
 

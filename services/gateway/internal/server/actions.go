@@ -9,7 +9,7 @@ import (
 )
 
 // EditMessage queues an edit of one of our messages.
-func (s *Server) EditMessage(c echo.Context, id api.SessionParam, chat api.ChatParam, message api.MessageParam, _ api.EditMessageParams) error {
+func (s *Server) EditMessage(c echo.Context, id api.SessionParam, chat api.ChatParam, message api.MessageParam) error {
 	var in commands.EditMessage
 	return s.chatCommand(c, id, chat, &in, func(to string) (commands.Kind, string, any, error) {
 		in.TargetID = message

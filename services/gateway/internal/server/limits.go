@@ -80,7 +80,7 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		limit := s.opts.MaxBodyBytes
-		if isUpload(r.Header.Get(echo.HeaderContentType)) {
+		if uploadRoutes[c.Path()] && isUpload(r.Header.Get(echo.HeaderContentType)) {
 			limit = s.opts.MaxUploadBytes
 		}
 		if r.ContentLength > limit {
@@ -89,4 +89,12 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
 		return next(c)
 	}
+}
+
+// uploadRoutes are the routes that take multipart or binary uploads; only
+// they get MaxUploadBytes.
+var uploadRoutes = map[string]bool{
+	"/v1/sessions/:session/media":                 true,
+	"/v1/sessions/:session/chats/:chat/messages":  true,
+	"/v1/sessions/:session/groups/:group/picture": true,
 }
