@@ -24,7 +24,7 @@ import (
 const handleTimeout = 30 * time.Second
 
 func (s *session) handle(raw any) bool {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), handleTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.m.handleTimeout)
 	defer cancel()
 	switch evt := raw.(type) {
 	case *waevents.Message:

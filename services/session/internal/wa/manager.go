@@ -80,6 +80,8 @@ type Manager struct {
 
 	sessionsLock sync.Mutex
 	sessions     map[string]*session
+
+	handleTimeout time.Duration // bound of one WhatsApp event's publishing
 }
 
 // openTimeout bounds NewManager's I/O (device store migrations, NATS lookups).
@@ -92,7 +94,8 @@ func NewManager(cfg ManagerConfig) (*Manager, error) {
 	if cfg.NATS == nil || cfg.JetStream == nil || cfg.DeviceStore == "" || cfg.PodID == "" {
 		return nil, errors.New("wa: NATS, JetStream, DeviceStore and PodID are required")
 	}
-	m := &Manager{cfg: cfg, log: cfg.Logger, tracer: cfg.Tracer, sessions: map[string]*session{}, fetch: cfg.MediaHTTPClient}
+	m := &Manager{cfg: cfg, log: cfg.Logger, tracer: cfg.Tracer, sessions: map[string]*session{}, fetch: cfg.MediaHTTPClient,
+		handleTimeout: handleTimeout}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}
