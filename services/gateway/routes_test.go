@@ -140,8 +140,11 @@ func TestSessionLifecycle(t *testing.T) {
 	if err != nil || s.Restart != 1 || s.Logout != 1 || s.Stopped || s.Pacing.PerMinute != 20 || s.Tenant != "ta" {
 		t.Fatalf("stored %+v %v", s, err)
 	}
+	env.Do(t, "DELETE", "/v1/tenants/ta", gwtest.AdminKey, nil).Expect(t, 409, "tenant with sessions")
 	env.Do(t, "DELETE", "/v1/sessions/"+id, key, nil).Expect(t, 204, "delete")
 	env.Do(t, "GET", "/v1/sessions/"+id, key, nil).Expect(t, 404, "deleted")
+	env.Do(t, "DELETE", "/v1/tenants/ta", gwtest.AdminKey, nil).Expect(t, 204, "delete tenant")
+	env.Do(t, "GET", "/v1/sessions", key, nil).Expect(t, 403, "key of a deleted tenant")
 }
 
 func TestMediaUploadDownload(t *testing.T) {
@@ -169,6 +172,7 @@ func TestMediaUploadDownload(t *testing.T) {
 	env.Do(t, "GET", "/v1/sessions/s1/media/"+up["id"].(string), key, nil, "Range", "bytes=50-").Expect(t, 416, "unsatisfiable")
 	env.Do(t, "GET", "/v1/sessions/s1/media/med_missing", key, nil).Expect(t, 404, "missing")
 	env.Do(t, "POST", "/v1/sessions/s1/chats/4915112345678/messages", key, map[string]any{"type": "document", "media": map[string]any{"mediaId": "med_missing"}}).Expect(t, 422, "unknown media id")
+	env.Do(t, "POST", "/v1/sessions/s1/chats/4915112345678/messages", key, map[string]any{"type": "document", "media": map[string]any{"url": "http://169.254.169.254/latest/meta-data"}}).Expect(t, 422, "media url to a private address")
 }
 
 func TestLimitsAndCORS(t *testing.T) {

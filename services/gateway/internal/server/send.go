@@ -93,6 +93,11 @@ func (s *Server) readSend(c echo.Context, sess control.Session) (commands.SendMe
 		}
 		msg.Media = ref
 	}
+	if msg.Media != nil && msg.Media.URL != "" {
+		if err := s.opts.SSRF.ValidateURL(c.Request().Context(), msg.Media.URL); err != nil {
+			return msg, problem(http.StatusUnprocessableEntity, string(commands.CodeValidation), "media.url: "+err.Error())
+		}
+	}
 	if msg.Media != nil && msg.Media.MediaID != "" {
 		if err := s.mediaExists(c.Request().Context(), sess, msg.Media.MediaID); err != nil {
 			return msg, err

@@ -112,6 +112,9 @@ func (s *Server) DeleteTenant(c echo.Context, id api.TenantParam) error {
 	if _, ok := s.tenants.Get(id); !ok {
 		return errTenantNotFound
 	}
+	if n := s.countSessions(id); n > 0 {
+		return problem(http.StatusConflict, "CONFLICT", "the tenant still has sessions; delete them first")
+	}
 	ctx, cancel := writeCtx(c)
 	defer cancel()
 	if err := s.kv.tenants.Delete(ctx, id); err != nil {
