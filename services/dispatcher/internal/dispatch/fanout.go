@@ -63,6 +63,10 @@ func (d *Dispatcher) runFanout(ctx context.Context, cons jetstream.Consumer) err
 
 // fanOut queues one delivery message per matching webhook.
 func (d *Dispatcher) fanOut(ctx context.Context, m jetstream.Msg, pending chan<- fanned) {
+	if !d.ix.Load().wants(m.Subject()) {
+		_ = m.Ack() // nobody subscribes: skip decoding
+		return
+	}
 	ref, err := refOf(m)
 	if err != nil {
 		d.logger.Warn("undecodable event skipped", "subject", m.Subject(), "err", err)

@@ -71,6 +71,26 @@ func (ix index) targets(e eventRef, storedAt time.Time) []*control.Webhook {
 	return out
 }
 
+// wants is a cheap pre-check on the subject: false when no enabled webhook
+// of the tenant could take the event (no webhook at all, or a webhook.*
+// event nobody lists by name). True is not a promise; targets decides.
+func (ix index) wants(subject string) bool {
+	tenant, session, typ, err := events.ParseSubject(subject)
+	if err != nil {
+		return true // let refOf report it
+	}
+	hooks := ix[tenant]
+	if !strings.HasPrefix(string(typ), webhookTypePrefix) {
+		return len(hooks) > 0
+	}
+	for _, w := range hooks {
+		if Matches(w, eventRef{Tenant: tenant, Session: session, Type: typ}) {
+			return true
+		}
+	}
+	return false
+}
+
 // refOf reads the routing facts of an event message from its subject and
 // headers, decoding the body only for webhook.* events (to learn "about").
 func refOf(m jetstream.Msg) (eventRef, error) {
