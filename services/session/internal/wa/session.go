@@ -262,7 +262,7 @@ func (s *session) shutdown(ctx context.Context, reason string) {
 // logout unlinks the device at WhatsApp (when connected) and wipes it here.
 func (s *session) logout(ctx context.Context, reason string, deleting bool) error {
 	cli := s.cli()
-	if cli != nil && cli.IsConnected() && s.me.Load() != nil {
+	if cli != nil && cli.IsLoggedIn() && s.me.Load() != nil { // IsConnected races inside whatsmeow
 		lctx, span := s.m.tracer.Start(ctx, "whatsapp.Logout")
 		if err := cli.Logout(lctx); err != nil {
 			s.log.Warn("logout at WhatsApp failed; wiping locally", "err", err)
