@@ -1,6 +1,7 @@
 package waemu
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -179,5 +180,35 @@ func TestPreKeyThenNormalMessages(t *testing.T) {
 	}
 	if log := encLog(); len(log) != 3 || log[0] != "out:pkmsg" || log[1] != "in:msg" || log[2] != "out:msg" {
 		t.Fatalf("enc log = %v, want [out:pkmsg in:msg out:msg]", log)
+	}
+}
+
+func TestSendToLID(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	bob := mustPhone(t, srv, 2, "Bob")
+	ac := pairQR(t, srv, alice, "")
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	resp, err := ac.Client.SendMessage(ctx, bob.LID(), &waE2E.Message{Conversation: proto.String("via lid")})
+	if err != nil {
+		t.Fatalf("send to lid: %v", err)
+	}
+	m, err := bob.WaitMessage(ctx, func(m ReceivedMessage) bool { return m.ID == resp.ID })
+	if err != nil || m.Text != "via lid" {
+		t.Fatalf("bob got %+v, %v", m, err)
+	}
+	// Bob answers; the client can keep talking on the same sessions.
+	id, err := bob.SendText(t.Context(), alice.JID(), "ok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(ac, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == id })
+	if _, err := ac.Client.SendMessage(t.Context(), bob.LID(), &waE2E.Message{Conversation: proto.String("again")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.WaitMessage(ctx, func(m ReceivedMessage) bool { return m.Text == "again" }); err != nil {
+		t.Fatal(err)
 	}
 }
