@@ -179,6 +179,11 @@ func (c *conn) send(node waBinary.Node) error {
 	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
+	return c.sendLocked(data)
+}
+
+// sendLocked encrypts and writes marshalled node data; needs writeMu.
+func (c *conn) sendLocked(data []byte) error {
 	ct := c.writeKey.Seal(nil, noiseIV(c.writeCounter), data, nil)
 	c.writeCounter++
 	return c.writeFrame(ct)

@@ -1,6 +1,7 @@
 package waemu
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"strconv"
@@ -20,7 +21,6 @@ type linkedDevice struct {
 	regID       uint32
 	signedPre   preKeyRecord
 	preKeys     []preKeyRecord // uploaded, not yet handed out
-	uploaded    bool
 	pushName    string
 }
 
@@ -44,7 +44,7 @@ func (s *Server) login(c *conn) error {
 	s.stateMu.Lock()
 	dev := s.devices[jid]
 	s.stateMu.Unlock()
-	if dev == nil {
+	if dev == nil || !bytes.Equal(dev.noisePub, c.clientStatic) {
 		_ = c.send(waBinary.Node{Tag: "failure", Attrs: waBinary.Attrs{"reason": "401", "location": "waemu"}})
 		return fmt.Errorf("login %s: %w", jid, ErrNotFound)
 	}
@@ -64,6 +64,22 @@ func (s *Server) login(c *conn) error {
 	if err != nil {
 		return err
 	}
+	queued, err := s.takeOver(c, jid)
+	if err != nil {
+		return err
+	}
+	// Mark the end of the offline backlog (events.OfflineSyncCompleted).
+	return c.send(waBinary.Node{Tag: "ib", Content: []waBinary.Node{
+		{Tag: "offline", Attrs: waBinary.Attrs{"count": strconv.Itoa(queued)}},
+	}})
+}
+
+// takeOver makes c the device's live connection, replaces an older one and
+// flushes the offline queue. It holds c's write lock while flushing so that
+// live deliveries cannot overtake queued ones (a msg before its pkmsg).
+func (s *Server) takeOver(c *conn, jid types.JID) (int, error) {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
 	s.stateMu.Lock()
 	old := s.conns[jid]
 	s.conns[jid] = c
@@ -71,17 +87,21 @@ func (s *Server) login(c *conn) error {
 	delete(s.offline, jid)
 	s.stateMu.Unlock()
 	if old != nil && old != c {
-		old.kick(streamError("", "replaced"))
+		go old.kick(streamError("", "replaced"))
 	}
-	for _, node := range queued {
-		if err := c.send(node); err != nil {
-			return err
+	for i, node := range queued {
+		data, err := waBinary.Marshal(node)
+		if err == nil {
+			err = c.sendLocked(data)
+		}
+		if err != nil {
+			s.stateMu.Lock()
+			s.offline[jid] = append(queued[i:], s.offline[jid]...)
+			s.stateMu.Unlock()
+			return i, fmt.Errorf("flush offline queue: %w", err)
 		}
 	}
-	// Mark the end of the offline backlog (events.OfflineSyncCompleted).
-	return c.send(waBinary.Node{Tag: "ib", Content: []waBinary.Node{
-		{Tag: "offline", Attrs: waBinary.Attrs{"count": strconv.Itoa(len(queued))}},
-	}})
+	return len(queued), nil
 }
 
 func streamError(code, conflict string) waBinary.Node {

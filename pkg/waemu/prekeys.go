@@ -53,7 +53,6 @@ func (s *Server) handlePreKeyUpload(c *conn, node *waBinary.Node) ([]waBinary.No
 	if len(ident) == 32 {
 		dev.identityPub = [32]byte(ident)
 	}
-	dev.uploaded = true
 	return nil, nil
 }
 
