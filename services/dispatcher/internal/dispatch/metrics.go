@@ -16,10 +16,30 @@ type metrics struct {
 	deliveries metric.Int64Counter     // settled deliveries by outcome
 	attempts   metric.Int64Counter     // attempts by result class
 	latency    metric.Float64Histogram // attempt duration
+
+	// Attribute sets are built once: building them per call is measurable
+	// at thousands of deliveries per second.
+	outcomeAttrs map[string]metric.MeasurementOption
+	classAttrs   [6]metric.MeasurementOption // status/100; 0 = transport error
+}
+
+func (m *metrics) buildAttrs() {
+	m.outcomeAttrs = map[string]metric.MeasurementOption{}
+	for _, o := range []string{"delivered", "retrying", "failed"} {
+		m.outcomeAttrs[o] = metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", o)))
+	}
+	for c := range m.classAttrs {
+		name := fmt.Sprintf("%dxx", c)
+		if c == 0 {
+			name = "error"
+		}
+		m.classAttrs[c] = metric.WithAttributeSet(attribute.NewSet(attribute.String("class", name)))
+	}
 }
 
 func newMetrics(m metric.Meter, d *Dispatcher) (*metrics, error) {
 	var out metrics
+	out.buildAttrs()
 	var err error
 	if out.deliveries, err = m.Int64Counter("wamesh_webhook_deliveries",
 		metric.WithDescription("Webhook delivery outcomes: delivered, retrying (attempt failed, retry scheduled), failed (retries exhausted)")); err != nil {
@@ -64,14 +84,14 @@ func (d *Dispatcher) observe(o metric.Observer, backlog, disabled metric.Int64Ob
 }
 
 func (m *metrics) outcome(ctx context.Context, outcome string) {
-	m.deliveries.Add(ctx, 1, metric.WithAttributes(attribute.String("outcome", outcome)))
+	m.deliveries.Add(ctx, 1, m.outcomeAttrs[outcome])
 }
 
 func (m *metrics) attempted(ctx context.Context, r sender.Result) {
-	class := "error"
-	if r.StatusCode > 0 {
-		class = fmt.Sprintf("%dxx", r.StatusCode/100)
+	c := r.StatusCode / 100
+	if c < 0 || c > 5 {
+		c = 0
 	}
-	m.attempts.Add(ctx, 1, metric.WithAttributes(attribute.String("class", class)))
+	m.attempts.Add(ctx, 1, m.classAttrs[c])
 	m.latency.Record(ctx, r.Latency.Seconds())
 }
