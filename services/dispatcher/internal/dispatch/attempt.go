@@ -35,7 +35,7 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, release func())
 		_ = m.NakWithDelay(time.Minute)
 		return
 	}
-	if err := e.limiter.Wait(ctx); err != nil {
+	if !e.paced(ctx, m) {
 		_ = m.Nak()
 		return
 	}
@@ -66,6 +66,25 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, release func())
 	default:
 		e.failed(pctx, m, w, dl, n, res)
 	}
+}
+
+// paced waits for the endpoint's rate limit, telling JetStream the message
+// is still being worked on so a long wait does not trigger a redelivery.
+// False when ctx ended.
+func (e *endpoint) paced(ctx context.Context, m jetstream.Msg) bool {
+	r := e.limiter.Reserve()
+	for wait := r.Delay(); wait > 0; wait = r.Delay() {
+		step := min(wait, e.d.opt.AckWait/2)
+		waitFor(ctx, step)
+		if ctx.Err() != nil {
+			r.Cancel()
+			return false
+		}
+		if step < wait {
+			_ = m.InProgress()
+		}
+	}
+	return true
 }
 
 // trip feeds the breaker before the slot is freed, so an opening breaker

@@ -154,8 +154,9 @@ func (e *endpoint) loop(ctx context.Context, cons jetstream.Consumer) {
 		m, err := it.Next()
 		if err != nil {
 			<-slots
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
-				return
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, jetstream.ErrConsumerDeleted) ||
+				errors.Is(err, jetstream.ErrConsumerNotFound) || ctx.Err() != nil {
+				return // run starts over with a new consumer, unless ctx ended
 			}
 			e.d.logger.Debug("pull deliveries", "webhook", e.id, "err", err)
 			continue
