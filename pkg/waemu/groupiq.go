@@ -189,12 +189,15 @@ func (s *Server) changeMembers(gjid, actor types.JID, action string, jids []type
 		if !ok && pa["error"] == nil {
 			pa["error"] = "404"
 		}
-		answer = append(answer, waBinary.Node{Tag: "participant", Attrs: pa})
-		if ok {
-			if p := s.phones[j.User]; p != nil {
-				pa = waBinary.Attrs{"jid": j, "lid": p.lid}
+		member := waBinary.Attrs(s.memberAttrsLocked(j))
+		for k, v := range pa {
+			if k != "jid" {
+				member[k] = v
 			}
-			changed = append(changed, waBinary.Node{Tag: "participant", Attrs: pa})
+		}
+		answer = append(answer, waBinary.Node{Tag: "participant", Attrs: member})
+		if ok {
+			changed = append(changed, waBinary.Node{Tag: "participant", Attrs: waBinary.Attrs(s.memberAttrsLocked(j))})
 		}
 	}
 	s.stateMu.Unlock()
@@ -228,7 +231,7 @@ func (s *Server) changeSetting(g *group, actor types.JID, child waBinary.Node) {
 	case "subject":
 		subject, _ := child.Content.([]byte)
 		g.subject, g.subjectSetAt, g.subjectSetBy = string(subject), now, actor
-		note.Attrs = waBinary.Attrs{"subject": g.subject, "s_t": unixAt(now), "s_o": actor}
+		note.Attrs = waBinary.Attrs{"subject": g.subject, "s_t": unixAt(now), "s_o": first(s.groupIdentityLocked(actor))}
 	case "description":
 		id, _ := child.Attrs["id"].(string)
 		body, _ := child.GetChildByTag("body").Content.([]byte)

@@ -45,13 +45,16 @@ func (s *Server) routeGroupMessage(m outgoing, node *waBinary.Node) {
 				p.receive(m, m.to, encs)
 				continue
 			}
+			sender, senderAlt := s.groupIdentity(m.sender)
 			attrs := waBinary.Attrs{
-				"from": m.to, "participant": m.sender, "id": m.id, "t": unixAt(m.t), "type": m.typ,
-				"addressing_mode": "pn",
+				"from": m.to, "participant": sender, "id": m.id, "t": unixAt(m.t), "type": m.typ,
+				"addressing_mode": s.groupAddressing(),
+			}
+			if !senderAlt.IsEmpty() {
+				attrs[s.altAttr("participant")] = senderAlt
 			}
 			if sp := s.phoneForUser(m.sender); sp != nil {
 				attrs["notify"] = sp.name
-				attrs["participant_lid"] = sp.lid
 			}
 			for k, v := range m.attrs {
 				if k != "addressing_mode" {
@@ -114,9 +117,10 @@ func (p *Phone) sendGroup(ctx context.Context, gjid types.JID, id string, now ti
 				encs = append(encs, waBinary.Node{Tag: "enc", Attrs: waBinary.Attrs{"v": "2", "type": encType}, Content: pct})
 			}
 			encs = append(encs, skEnc)
+			sender, senderAlt := p.srv.groupIdentity(p.jid)
 			attrs := waBinary.Attrs{
-				"from": gjid, "participant": p.jid, "participant_lid": p.lid, "addressing_mode": "pn",
-				"id": id, "t": unixAt(now), "type": typ, "notify": p.name,
+				"from": gjid, "participant": sender, p.srv.altAttr("participant"): senderAlt,
+				"addressing_mode": p.srv.groupAddressing(), "id": id, "t": unixAt(now), "type": typ, "notify": p.name,
 			}
 			if edit := editAttr(msg); edit != "" {
 				attrs["edit"] = edit

@@ -52,25 +52,27 @@ func (g *group) memberJIDs() []types.JID {
 
 // node renders the group as in query and create answers. Needs stateMu.
 func (s *Server) groupNode(g *group) waBinary.Node {
+	creator, creatorAlt := s.groupIdentityLocked(g.creator)
+	subjectBy, _ := s.groupIdentityLocked(g.subjectSetBy)
 	attrs := waBinary.Attrs{
-		"id": g.jid.User, "creator": g.creator, "creation": strconv.FormatInt(g.created.Unix(), 10),
-		"subject": g.subject, "s_t": strconv.FormatInt(g.subjectSetAt.Unix(), 10), "s_o": g.subjectSetBy,
-		"size": strconv.Itoa(len(g.members)), "addressing_mode": "pn",
+		"id": g.jid.User, "creator": creator, "creation": strconv.FormatInt(g.created.Unix(), 10),
+		"subject": g.subject, "s_t": strconv.FormatInt(g.subjectSetAt.Unix(), 10), "s_o": subjectBy,
+		"size": strconv.Itoa(len(g.members)), "addressing_mode": s.groupAddressing(),
+	}
+	if s.opts.LIDGroups && !creatorAlt.IsEmpty() {
+		attrs["creator_pn"] = creatorAlt
 	}
 	var content []waBinary.Node
 	for _, m := range g.members {
-		pa := waBinary.Attrs{"jid": m.jid}
+		pa := waBinary.Attrs(s.memberAttrsLocked(m.jid))
 		if m.role != "" {
 			pa["type"] = m.role
-		}
-		if p := s.phones[m.jid.User]; p != nil {
-			pa["lid"] = p.lid
 		}
 		content = append(content, waBinary.Node{Tag: "participant", Attrs: pa})
 	}
 	if g.topicID != "" {
 		content = append(content, waBinary.Node{Tag: "description", Attrs: waBinary.Attrs{
-			"id": g.topicID, "t": strconv.FormatInt(g.topicSetAt.Unix(), 10), "participant": g.topicSetBy,
+			"id": g.topicID, "t": strconv.FormatInt(g.topicSetAt.Unix(), 10), "participant": first(s.groupIdentityLocked(g.topicSetBy)),
 		}, Content: []waBinary.Node{{Tag: "body", Content: []byte(g.topic)}}})
 	}
 	if g.announce {
@@ -143,7 +145,11 @@ func (s *Server) notifyGroup(gjid, actor types.JID, content []waBinary.Node, ext
 	if !extra.IsEmpty() && !slices.Contains(users, extra) {
 		users = append(users, extra)
 	}
-	attrs := waBinary.Attrs{"from": gjid, "type": "w:gp2", "t": unixNow(), "participant": actor}
+	actorJID, actorAlt := s.groupIdentity(actor)
+	attrs := waBinary.Attrs{"from": gjid, "type": "w:gp2", "t": unixNow(), "participant": actorJID}
+	if !actorAlt.IsEmpty() {
+		attrs[s.altAttr("participant")] = actorAlt
+	}
 	if ap := s.phoneForUser(actor); ap != nil {
 		attrs["notify"] = ap.name
 	}

@@ -13,7 +13,11 @@ import (
 
 func TestGroupCreateSendReceive(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t)
+	forGroupModes(t, testGroupCreateSendReceive)
+}
+
+func testGroupCreateSendReceive(t *testing.T, opts Options) {
+	srv := startServerWith(t, opts)
 	alice := mustPhone(t, srv, 1, "Alice")
 	bob := mustPhone(t, srv, 2, "Bob")
 	carol := mustPhone(t, srv, 3, "Carol")
@@ -45,7 +49,7 @@ func TestGroupCreateSendReceive(t *testing.T) {
 		t.Fatalf("carol's client got %+v", got)
 	}
 	waitEvent(ac, 5*time.Second, func(r *events.Receipt) bool {
-		return r.Chat == info.JID && r.MessageIDs[0] == resp.ID && r.Sender.User == bob.JID().User
+		return r.Chat == info.JID && r.MessageIDs[0] == resp.ID && isUser(r.Sender, bob)
 	})
 	// A second message reuses the sender key (no SKDM needed).
 	if _, err := ac.Client.SendMessage(t.Context(), info.JID, &waE2E.Message{Conversation: proto.String("again")}); err != nil {
@@ -60,7 +64,7 @@ func TestGroupCreateSendReceive(t *testing.T) {
 			t.Fatalf("bob send: %v", err)
 		}
 		evt := waitEvent(ac, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == id && m.Message.GetConversation() != "" })
-		if evt.Message.GetConversation() != text || evt.Info.Chat != info.JID || evt.Info.Sender.User != bob.JID().User {
+		if evt.Message.GetConversation() != text || evt.Info.Chat != info.JID || !isUser(evt.Info.Sender, bob) {
 			t.Fatalf("alice's client got %+v", evt.Info)
 		}
 	}
@@ -73,7 +77,7 @@ func TestGroupCreateSendReceive(t *testing.T) {
 	if _, err := ac.Client.UpdateGroupParticipants(t.Context(), info.JID, []types.JID{bob.JID()}, whatsmeow.ParticipantChangeRemove); err != nil {
 		t.Fatalf("remove: %v", err)
 	}
-	waitEvent(cc, 5*time.Second, func(e *events.GroupInfo) bool { return len(e.Leave) == 1 && e.Leave[0].User == bob.JID().User })
+	waitEvent(cc, 5*time.Second, func(e *events.GroupInfo) bool { return len(e.Leave) == 1 && isUser(e.Leave[0], bob) })
 	got2, err := ac.Client.GetGroupInfo(t.Context(), info.JID)
 	if err != nil || len(got2.Participants) != 2 || got2.Name != "Team 2" {
 		t.Fatalf("group info after changes = %+v, %v", got2, err)
@@ -91,7 +95,11 @@ func TestGroupCreateSendReceive(t *testing.T) {
 
 func TestPhoneCreatesGroup(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t)
+	forGroupModes(t, testPhoneCreatesGroup)
+}
+
+func testPhoneCreatesGroup(t *testing.T, opts Options) {
+	srv := startServerWith(t, opts)
 	alice := mustPhone(t, srv, 1, "Alice")
 	bob := mustPhone(t, srv, 2, "Bob")
 	ac := pairQR(t, srv, alice, "")
@@ -134,13 +142,17 @@ func TestPhoneCreatesGroup(t *testing.T) {
 		t.Fatalf("phone mark read: %v", err)
 	}
 	waitEvent(ac, 5*time.Second, func(r *events.Receipt) bool {
-		return r.Type == types.ReceiptTypeRead && r.Chat == gjid && r.Sender.User == bob.JID().User && r.MessageIDs[0] == resp.ID
+		return r.Type == types.ReceiptTypeRead && r.Chat == gjid && isUser(r.Sender, bob) && r.MessageIDs[0] == resp.ID
 	})
 }
 
 func TestPhoneGroupAdmin(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t)
+	forGroupModes(t, testPhoneGroupAdmin)
+}
+
+func testPhoneGroupAdmin(t *testing.T, opts Options) {
+	srv := startServerWith(t, opts)
 	alice := mustPhone(t, srv, 1, "Alice")
 	bob := mustPhone(t, srv, 2, "Bob")
 	carol := mustPhone(t, srv, 3, "Carol")
@@ -153,7 +165,7 @@ func TestPhoneGroupAdmin(t *testing.T) {
 	if err := bob.UpdateParticipants(gjid, GroupAdd, carol.JID()); err != nil {
 		t.Fatal(err)
 	}
-	waitEvent(ac, 5*time.Second, func(e *events.GroupInfo) bool { return len(e.Join) == 1 && e.Join[0].User == carol.JID().User })
+	waitEvent(ac, 5*time.Second, func(e *events.GroupInfo) bool { return len(e.Join) == 1 && isUser(e.Join[0], carol) })
 	if err := bob.UpdateParticipants(gjid, GroupPromote, alice.JID()); err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +196,7 @@ func TestPhoneGroupAdmin(t *testing.T) {
 	if err := bob.UpdateParticipants(gjid, GroupRemove, alice.JID()); err != nil {
 		t.Fatal(err)
 	}
-	waitEvent(ac, 5*time.Second, func(e *events.GroupInfo) bool { return len(e.Leave) == 1 && e.Leave[0].User == alice.JID().User })
+	waitEvent(ac, 5*time.Second, func(e *events.GroupInfo) bool { return len(e.Leave) == 1 && isUser(e.Leave[0], alice) })
 	if err := bob.LeaveGroup(gjid); err != nil {
 		t.Fatal(err)
 	}
@@ -192,4 +204,22 @@ func TestPhoneGroupAdmin(t *testing.T) {
 	if len(members) != 2 {
 		t.Fatalf("members = %v", members)
 	}
+}
+
+// forGroupModes runs a group test with phone-number and with LID addressing.
+func forGroupModes(t *testing.T, test func(*testing.T, Options)) {
+	for _, mode := range []struct {
+		name string
+		opts Options
+	}{{"pn", Options{}}, {"lid", Options{LIDGroups: true}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, mode.opts)
+		})
+	}
+}
+
+// isUser reports whether j is p's phone-number or LID user.
+func isUser(j types.JID, p *Phone) bool {
+	return j.User == p.JID().User || j.User == p.LID().User
 }

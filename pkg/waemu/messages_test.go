@@ -47,7 +47,7 @@ func TestDirectMessagesBothWays(t *testing.T) {
 			t.Fatalf("phone send: %v", err)
 		}
 		evt := waitEvent(tc, 5*time.Second, func(m *events.Message) bool { return m.Info.ID == id })
-		if evt.Message.GetConversation() != text || evt.Info.Sender.User != bob.JID().User {
+		if evt.Message.GetConversation() != text || evt.Info.Sender.User != bob.JID().User || evt.Info.Edit != "" {
 			t.Fatalf("got %q from %s", evt.Message.GetConversation(), evt.Info.Sender)
 		}
 		eventually(t, 5*time.Second, "client delivery receipt", func() bool {

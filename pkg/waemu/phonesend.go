@@ -106,6 +106,9 @@ func editAttr(msg *waE2E.Message) string {
 		msg = inner
 	}
 	pm := msg.GetProtocolMessage()
+	if pm == nil {
+		return ""
+	}
 	switch {
 	case pm.GetType() == waE2E.ProtocolMessage_REVOKE && pm.GetKey().GetFromMe():
 		return string(types.EditAttributeSenderRevoke)

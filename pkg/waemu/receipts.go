@@ -81,7 +81,7 @@ func (s *Server) forwardReceipt(author *Phone, r ClientReceipt, node *waBinary.N
 	}
 	attrs := waBinary.Attrs{"id": r.IDs[0], "t": unixNow(), "from": r.Device}
 	if r.To.Server == types.GroupServer {
-		attrs["from"], attrs["participant"] = r.To, r.Device
+		attrs["from"], attrs["participant"] = r.To, first(s.groupIdentity(r.Device))
 	}
 	if r.Type != "" {
 		attrs["type"] = r.Type
@@ -108,7 +108,7 @@ func (s *Server) sendReceiptIDs(p *Phone, author, group types.JID, typ string, i
 	attrs := waBinary.Attrs{"id": ids[0], "t": unixNow(), "from": p.jid}
 	if !group.IsEmpty() {
 		attrs["from"] = group
-		attrs["participant"] = p.jid
+		attrs["participant"] = first(s.groupIdentity(p.jid))
 	}
 	if typ != "" {
 		attrs["type"] = typ

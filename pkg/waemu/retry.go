@@ -29,7 +29,9 @@ func (p *Phone) resend(ctx context.Context, dev, chat types.JID, id string) erro
 	typ, encAttrs := stanzaType(msg)
 	attrs := waBinary.Attrs{"from": p.jid, "id": id, "t": unixNow(), "type": typ, "notify": p.name, "sender_lid": p.lid}
 	if chat.Server == types.GroupServer {
-		attrs = waBinary.Attrs{"from": chat, "participant": p.jid, "id": id, "t": unixNow(), "type": typ, "notify": p.name}
+		sender, senderAlt := p.srv.groupIdentity(p.jid)
+		attrs = waBinary.Attrs{"from": chat, "participant": sender, p.srv.altAttr("participant"): senderAlt,
+			"addressing_mode": p.srv.groupAddressing(), "id": id, "t": unixNow(), "type": typ, "notify": p.name}
 	}
 	if edit := editAttr(msg); edit != "" {
 		attrs["edit"] = edit

@@ -29,6 +29,9 @@ type Options struct {
 	// HistorySyncOnLink makes a phone send a newly linked client an initial
 	// history sync (events.HistorySync), as the phone app does.
 	HistorySyncOnLink bool
+	// LIDGroups makes groups use LID addressing ("addressing_mode=lid"), as
+	// current WhatsApp groups do; the default is phone-number addressing.
+	LIDGroups bool
 }
 
 // Server is a running emulator. All methods are safe for concurrent use.

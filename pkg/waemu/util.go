@@ -29,3 +29,6 @@ func appendCapped[T any](list []T, v T) []T {
 	}
 	return list
 }
+
+// first returns the first of two values.
+func first[A, B any](a A, _ B) A { return a }
