@@ -39,6 +39,15 @@ func TestDirectMessagesBothWays(t *testing.T) {
 	waitEvent(tc, 5*time.Second, func(r *events.Receipt) bool {
 		return r.Type == types.ReceiptTypeRead && r.MessageIDs[0] == resp.ID && r.Sender.User == bob.JID().User
 	})
+	if err := bob.MarkPlayed(alice.JID(), resp.ID); err != nil {
+		t.Fatalf("mark played: %v", err)
+	}
+	waitEvent(tc, 5*time.Second, func(r *events.Receipt) bool {
+		return r.Type == types.ReceiptTypePlayed && r.MessageIDs[0] == resp.ID
+	})
+	if err := bob.MarkRead(alice.JID(), "no-such-id"); err == nil {
+		t.Fatal("marking an unknown message read succeeded")
+	}
 
 	// Phone -> client: first a pkmsg, then a msg on the established session.
 	for _, text := range []string{"hello alice", "second"} {
