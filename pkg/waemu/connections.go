@@ -14,7 +14,7 @@ type Connection struct {
 	Device   types.JID `json:"device"`
 	Phone    string    `json:"phone"`
 	Since    time.Time `json:"since"`
-	PushName string    `json:"pushName,omitempty"`
+	PushName string    `json:"pushName,omitempty"` // as the client last announced it in a presence
 }
 
 // ActiveConnections returns the live authenticated connections, one per

@@ -32,6 +32,9 @@ func (s *Server) handlePresence(c *conn, node *waBinary.Node) {
 	}
 	s.stateMu.Lock()
 	s.presences = appendCapped(s.presences, pr)
+	if dev := s.devices[pr.Device]; dev != nil && pr.Name != "" {
+		dev.pushName = pr.Name
+	}
 	s.stateMu.Unlock()
 	if pr.Type == "subscribe" && s.phoneForUser(pr.To) != nil {
 		_ = c.send(waBinary.Node{Tag: "presence", Attrs: waBinary.Attrs{"from": pr.To.ToNonAD(), "type": "available"}})

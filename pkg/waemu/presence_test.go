@@ -26,6 +26,10 @@ func TestPresenceAndChatState(t *testing.T) {
 	waitEvent(ac, 5*time.Second, func(p *events.Presence) bool { return p.From == bob.JID() && !p.Unavailable })
 	bob.SetPresence(false)
 	waitEvent(ac, 5*time.Second, func(p *events.Presence) bool { return p.From == bob.JID() && p.Unavailable })
+	eventually(t, 5*time.Second, "push name on the connection", func() bool {
+		conns := srv.ActiveConnections()
+		return len(conns) == 1 && conns[0].PushName == "Alice"
+	})
 	eventually(t, 5*time.Second, "client presence recorded", func() bool {
 		for _, p := range srv.ClientPresences() {
 			if p.Type == "available" && p.Name == "Alice" {
