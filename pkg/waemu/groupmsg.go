@@ -3,6 +3,7 @@ package waemu
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	waBinary "go.mau.fi/whatsmeow/binary"
@@ -14,16 +15,24 @@ import (
 // routeGroupMessage fans a client's group message out: every member device
 // but the sender gets its pairwise SKDM part (if any) plus the skmsg.
 func (s *Server) routeGroupMessage(m outgoing, node *waBinary.Node) {
-	members, err := s.GroupMembers(m.to)
-	if err != nil {
-		s.log.Debug("waemu: group message to unknown group", "group", m.to)
-		return
-	}
 	pairwise := map[types.JID][]waBinary.Node{}
+	var recipients []types.JID
 	participants := node.GetChildByTag("participants")
 	for _, p := range participants.GetChildren() {
 		if jid, ok := p.Attrs["jid"].(types.JID); ok && p.Tag == "to" {
-			pairwise[s.canonicalDevice(jid)] = p.GetChildren()
+			dev := s.canonicalDevice(jid)
+			pairwise[dev] = p.GetChildren()
+			if !slices.Contains(recipients, dev.ToNonAD()) {
+				recipients = append(recipients, dev.ToNonAD())
+			}
+		}
+	}
+	members := recipients // a broadcast (status) goes to whom the sender chose
+	if m.to.Server == types.GroupServer {
+		var err error
+		if members, err = s.GroupMembers(m.to); err != nil {
+			s.log.Debug("waemu: group message to unknown group", "group", m.to)
+			return
 		}
 	}
 	var skmsg []waBinary.Node

@@ -100,6 +100,8 @@ func iqHandlerFor(xmlns, typ, child string) iqHandler {
 		return (*Server).handleProfilePictureSet
 	case "blocklist get ", "blocklist set item":
 		return (*Server).handleBlocklist
+	case "status get privacy":
+		return handleNotFound // default status privacy: contacts
 	case "status set status", "disappearing_mode set disappearing_mode":
 		return handleEmptyResult
 	case "presence set ", "urn:xmpp:whatsapp:push set config", "w set ":
@@ -113,6 +115,10 @@ func iqHandlerFor(xmlns, typ, child string) iqHandler {
 
 func handleEmptyResult(*Server, *conn, *waBinary.Node) ([]waBinary.Node, *iqError) {
 	return nil, nil
+}
+
+func handleNotFound(*Server, *conn, *waBinary.Node) ([]waBinary.Node, *iqError) {
+	return nil, errIQNotFound
 }
 
 func handlePrivacyGet(*Server, *conn, *waBinary.Node) ([]waBinary.Node, *iqError) {

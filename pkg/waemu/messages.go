@@ -43,7 +43,7 @@ func (s *Server) handleClientMessage(c *conn, node *waBinary.Node) {
 		ack.Attrs["phash"] = phash
 	}
 	s.faults.ackMessage(c, ack)
-	if to.Server == types.GroupServer {
+	if to.Server == types.GroupServer || to.Server == types.BroadcastServer {
 		s.routeGroupMessage(m, node)
 		return
 	}

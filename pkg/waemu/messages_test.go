@@ -221,3 +221,24 @@ func TestSendToLID(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestStatusBroadcast(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	alice := mustPhone(t, srv, 1, "Alice")
+	bob := mustPhone(t, srv, 2, "Bob")
+	ac := pairQR(t, srv, alice, "")
+	if err := ac.Client.Store.Contacts.PutContactName(t.Context(), bob.JID(), "Bob", "Bob"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := ac.Client.SendMessage(t.Context(), types.StatusBroadcastJID, &waE2E.Message{Conversation: proto.String("my status")})
+	if err != nil {
+		t.Fatalf("post status: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	m, err := bob.WaitMessage(ctx, func(m ReceivedMessage) bool { return m.ID == resp.ID })
+	if err != nil || m.Chat != types.StatusBroadcastJID || m.Text != "my status" || m.From != alice.JID() {
+		t.Fatalf("bob got %+v, %v", m, err)
+	}
+}
