@@ -72,8 +72,11 @@
 //
 // State lives in memory: a restarted emulator forgets linked devices, and
 // their clients get 401 (events.LoggedOut) on the next login. Addressing is
-// by phone number (LIDs are announced but groups use "pn" addressing). App
-// state sync, call media, newsletters, status broadcasts and business
-// features are not emulated; their IQs are answered with 501 and recorded as
-// unhandled.
+// by phone number; groups use "pn" addressing unless Options.LIDGroups. Clients
+// can post statuses, phones cannot. App state sync, call media, newsletters
+// and business features are not emulated; their IQs are answered with 501 and
+// recorded as unhandled.
+//
+// Running the tests with -race reports a data race inside whatsmeow's
+// FrameSocket (readPump against Close); the emulator itself is race-free.
 package waemu
