@@ -78,8 +78,29 @@ func (e *env) manager(dsn, pod string) *Manager {
 	if err != nil {
 		e.t.Fatalf("manager: %v", err)
 	}
-	e.t.Cleanup(func() { _ = m.Close() })
+	e.t.Cleanup(func() { e.closeManager(m) })
 	return m
+}
+
+// closeManager closes the emulator first and waits until every live client
+// reported its disconnection, then closes m. The pinned whatsmeow races
+// between Client.Disconnect and a still-running read pump (FrameSocket's
+// closed flag); a server-side close first keeps -race runs clean.
+func (e *env) closeManager(m *Manager) {
+	live := map[string]int{}
+	for _, id := range m.Running() {
+		if s := m.get(id); s != nil && s.State().Status != control.StatusDisconnected &&
+			s.State().Status != control.StatusLoggedOut && s.State().Status != control.StatusBanned {
+			live[id] = e.rec.count(id, events.SessionDisconnected)
+		}
+	}
+	_ = e.srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for id, n := range live {
+		_, _ = e.rec.waitCount(ctx, id, events.SessionDisconnected, n)
+	}
+	_ = m.Close()
 }
 
 // state reads a session's state from KV.

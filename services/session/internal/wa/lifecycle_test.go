@@ -197,3 +197,32 @@ func TestPairingCode(t *testing.T) {
 		t.Fatalf("bad phone: %v", err)
 	}
 }
+
+// A Restart bump while waiting for a scan starts a fresh pairing whose QR
+// links the session; the old client's codes are not published any more.
+func TestRestartWhilePairing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner, _ := e.srv.CreatePhone("+15550000121", "Owner")
+	m := e.manager("", "pod-a")
+	if err := m.Start(e.ctx, def("s1"), 1); err != nil {
+		t.Fatal(err)
+	}
+	first, err := e.rec.waitCount(e.ctx, "s1", events.SessionQR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := def("s1")
+	d.Restart = 1
+	if err := m.Start(e.ctx, d, 1); err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	_, qr := wait(e, events.SessionQR, func(q events.SessionQRData) bool {
+		old, _ := events.DecodeData[events.SessionQRData](first)
+		return q.Code != old.Code && q.Attempt == 1
+	})
+	if _, err := owner.ScanQR(e.ctx, qr.Code); err != nil {
+		t.Fatalf("scan the new code: %v", err)
+	}
+	wait[events.SessionConnectedData](e, events.SessionConnected, nil)
+}

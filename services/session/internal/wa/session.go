@@ -30,9 +30,10 @@ type session struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	// clientLock guards client, which is replaced on logout.
+	// clientLock guards client (replaced on logout and restart) and qrCancel.
 	clientLock sync.RWMutex
 	client     *whatsmeow.Client
+	qrCancel   context.CancelFunc // stops the current client's QR channel
 
 	// defLock guards def and seen.
 	defLock sync.Mutex
@@ -128,7 +129,12 @@ func (s *session) newClient(ctx context.Context) error {
 	cli.SynchronousAck = true
 	cli.EnableAutoReconnect = true
 	cli.AutoTrustIdentity = true
-	cli.AddEventHandlerWithSuccessStatus(s.handle)
+	cli.AddEventHandlerWithSuccessStatus(func(evt any) bool {
+		if s.cli() != cli {
+			return true // ignore: a replaced client's last events
+		}
+		return s.handle(evt)
+	})
 	if s.def.Proxy != "" {
 		if err := cli.SetProxyAddress(s.def.Proxy); err != nil {
 			return final("VALIDATION_FAILED", "invalid proxy", err)
@@ -138,8 +144,15 @@ func (s *session) newClient(ctx context.Context) error {
 		s.m.cfg.Configure(cli)
 	}
 	s.clientLock.Lock()
-	s.client = cli
+	old, cancelQR := s.client, s.qrCancel
+	s.client, s.qrCancel = cli, nil
 	s.clientLock.Unlock()
+	if cancelQR != nil {
+		cancelQR()
+	}
+	if old != nil {
+		old.Disconnect()
+	}
 	return nil
 }
 
@@ -147,12 +160,17 @@ func (s *session) newClient(ctx context.Context) error {
 func (s *session) connect(ctx context.Context) error {
 	cli := s.cli()
 	if cli.Store.ID == nil {
-		ch, err := cli.GetQRChannel(s.ctx)
+		qctx, cancel := context.WithCancel(s.ctx)
+		ch, err := cli.GetQRChannel(qctx)
 		if err != nil {
+			cancel()
 			return fmt.Errorf("qr channel: %w", err)
 		}
+		s.clientLock.Lock()
+		s.qrCancel = cancel
+		s.clientLock.Unlock()
 		s.qrAttempt.Store(0)
-		go s.watchQR(ch)
+		go s.watchQR(cli, ch)
 	}
 	_, span := s.m.tracer.Start(ctx, "whatsapp.Connect")
 	defer span.End()
@@ -164,8 +182,11 @@ func (s *session) connect(ctx context.Context) error {
 }
 
 // watchQR publishes each QR code until pairing succeeds or times out.
-func (s *session) watchQR(ch <-chan whatsmeow.QRChannelItem) {
+func (s *session) watchQR(cli *whatsmeow.Client, ch <-chan whatsmeow.QRChannelItem) {
 	for item := range ch {
+		if s.cli() != cli {
+			continue // a replaced client's leftovers
+		}
 		switch item.Event {
 		case whatsmeow.QRChannelEventCode:
 			s.publishQR(item.Code, item.Timeout)
@@ -219,7 +240,9 @@ func (s *session) apply(ctx context.Context, def control.Session, epoch uint64) 
 	case def.Restart > seen.RestartSeen:
 		s.markSeen(ctx, def)
 		s.log.Info("restart requested")
-		s.cli().Disconnect()
+		if err := s.newClient(ctx); err != nil { // a fresh client: no stale QR emitter
+			return err
+		}
 		return s.connect(ctx)
 	}
 	return nil
