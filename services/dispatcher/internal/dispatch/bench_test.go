@@ -127,7 +127,9 @@ func benchBody(b *testing.B) []byte {
 
 // publishRaw stores n copies of body as distinct events (ids differ in the
 // Nats-Msg-Id header), asynchronously.
-func publishRaw(b *testing.B, e *env, body []byte, n int) {
+func publishRaw(b *testing.B, e *env, body []byte, n int) { publishRawT(b, e, body, n) }
+
+func publishRawT(b testing.TB, e *env, body []byte, n int) {
 	subj, _ := events.Subject("t1", "s1", events.MessageReceived)
 	for i := range n {
 		m := &natsMsg{subj: subj, body: body, id: "bench-" + itoaTest(i)}
