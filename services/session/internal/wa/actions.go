@@ -87,7 +87,7 @@ func (s *session) pollVote(ctx context.Context, cmd commands.Command) (*events.E
 	if err != nil {
 		return nil, err
 	}
-	author, err := s.authorOf(chat, "", false)
+	author, err := s.pollAuthor(ctx, chat, req.PollID)
 	if err != nil {
 		return nil, err
 	}

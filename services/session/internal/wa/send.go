@@ -2,7 +2,6 @@ package wa
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 
 	"github.com/wamesh/wamesh/pkg/commands"
 	"github.com/wamesh/wamesh/pkg/events"
-	"github.com/wamesh/wamesh/pkg/queries"
 	"github.com/wamesh/wamesh/services/session/internal/msgconv"
 )
 
@@ -59,6 +57,7 @@ func (s *session) sendMessage(ctx context.Context, cmd commands.Command) (*event
 	if err != nil {
 		return nil, err
 	}
+	s.quoteContext(ctx, ci, chat)
 	msg, err := msgconv.Build(req, up, ci)
 	if err != nil {
 		return nil, err
@@ -191,13 +190,7 @@ func (s *session) forward(ctx context.Context, cmd commands.Command) (*events.Ev
 	if err != nil {
 		return nil, err
 	}
-	var src queries.Message
-	err = queries.Call(ctx, s.m.cfg.NATS, queries.ServiceHistory, queries.OpMessage,
-		queries.MessageRequest{Tenant: s.tenant, Session: s.id, Chat: req.SourceChat, ID: req.SourceID}, &src)
-	var ce *commands.Error
-	if errors.As(err, &ce) && ce.Code == commands.CodeNotFound {
-		return nil, final(commands.CodeNotFound, "message to forward not found", nil)
-	}
+	src, err := s.lookup(ctx, req.SourceChat, req.SourceID)
 	if err != nil {
 		return nil, err
 	}
