@@ -62,6 +62,7 @@ func (s *session) sendMessage(ctx context.Context, cmd commands.Command) (*event
 	if err != nil {
 		return nil, err
 	}
+	s.addLinkPreview(ctx, msg)
 	ev, err := s.send(ctx, cmd, chat, msg)
 	if err == nil && req.Media != nil && req.Media.MediaID != "" {
 		patchMediaID(ev, req.Media.MediaID)
