@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -42,24 +44,6 @@ type Option func(*gateway.Config)
 func Start(t testing.TB, opts ...Option) *Env {
 	t.Helper()
 	srv := testutil.NATSServer(t)
-	addr := testutil.FreeAddr(t)
-	cfg := gateway.Config{
-		NATS:     natsx.Config{URL: srv.ClientURL(), Replicas: 1, EventsMaxAge: time.Hour, DedupWindow: time.Minute, MemberTTL: 15 * time.Second, LeaseTTL: 15 * time.Second},
-		HTTPAddr: addr, AdminKey: AdminKey, Shards: 64, MaxBodyBytes: 1 << 20, MaxUploadBytes: 8 << 20,
-		TenantRate: 0, KeyRate: 0, MaxWait: 10 * time.Second,
-	}
-	cfg.Telemetry.LogLevel, cfg.Telemetry.LogFormat = "error", "json"
-	cfg.JWTSecret = JWTSecret
-	for _, o := range opts {
-		o(&cfg)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- gateway.Run(ctx, cfg) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
 	nc, err := nats.Connect(srv.ClientURL())
 	if err != nil {
 		t.Fatalf("connect: %v", err)
@@ -69,21 +53,62 @@ func Start(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("jetstream: %v", err)
 	}
-	env := &Env{URL: "http://" + addr, NC: nc, JS: js, Client: &http.Client{Timeout: 30 * time.Second}}
-	testutil.Eventually(t, 20*time.Second, func() bool {
-		select {
-		case err := <-done:
-			t.Fatalf("gateway stopped: %v", err)
-		default:
+	env := &Env{NC: nc, JS: js, Client: &http.Client{Timeout: 30 * time.Second}}
+	// A port found free can be taken by a parallel test before the gateway
+	// listens on it: try again with another one.
+	for attempt := 0; ; attempt++ {
+		err := env.run(t, srv.ClientURL(), opts)
+		if err == nil {
+			return env
 		}
-		resp, err := env.Client.Get(env.URL + "/healthz")
+		if attempt == 2 || !strings.Contains(err.Error(), "listen") {
+			t.Fatalf("gateway: %v", err)
+		}
+	}
+}
+
+// run starts one gateway and waits until it serves /healthz; the returned
+// error is Run's when it stopped first.
+func (e *Env) run(t testing.TB, natsURL string, opts []Option) error {
+	addr := testutil.FreeAddr(t)
+	cfg := gateway.Config{
+		NATS:     natsx.Config{URL: natsURL, Replicas: 1, EventsMaxAge: time.Hour, DedupWindow: time.Minute, MemberTTL: 15 * time.Second, LeaseTTL: 15 * time.Second},
+		HTTPAddr: addr, AdminKey: AdminKey, Shards: 64, MaxBodyBytes: 1 << 20, MaxUploadBytes: 8 << 20,
+		TenantRate: 0, KeyRate: 0, MaxWait: 10 * time.Second, JWTSecret: JWTSecret,
+	}
+	cfg.Telemetry.LogLevel, cfg.Telemetry.LogFormat = "error", "json"
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	var runErr error
+	go func() {
+		runErr = gateway.Run(ctx, cfg)
+		close(stopped)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-stopped
+	})
+	e.URL = "http://" + addr
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-stopped:
+			return fmt.Errorf("stopped before serving: %w", runErr)
+		case <-time.After(20 * time.Millisecond):
+		}
+		resp, err := e.Client.Get(e.URL + "/healthz")
 		if err != nil {
-			return false
+			continue
 		}
 		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, "gateway did not come up")
-	return env
+		if resp.StatusCode == http.StatusOK {
+			return nil
+		}
+	}
+	return errors.New("gateway did not come up within 20s")
 }
 
 // Response is a finished HTTP exchange.
