@@ -14,6 +14,8 @@ var (
 	ErrConnectionClosed = errors.New("waemu: connection closed")
 	// ErrPairRejected is returned when the client refused or failed the pairing.
 	ErrPairRejected = errors.New("waemu: pairing rejected by client")
+	// ErrConflict is returned when an app state patch was built on an old version.
+	ErrConflict = errors.New("waemu: conflict")
 	// ErrNoSession is returned when a phone has no way to reach a device (no prekeys).
 	ErrNoSession = errors.New("waemu: cannot establish signal session")
 )

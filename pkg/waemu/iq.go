@@ -88,6 +88,8 @@ func iqHandlerFor(xmlns, typ, child string) iqHandler {
 		return (*Server).handleRemoveCompanion
 	case "md set link_code_companion_reg":
 		return (*Server).handleLinkCode
+	case "w:sync:app:state set sync":
+		return (*Server).handleAppStateSync
 	case "w:m set media_conn":
 		return (*Server).handleMediaConn
 	case "privacy get privacy":

@@ -140,6 +140,11 @@ func (s *Server) completePairing(ctx context.Context, c *conn, p *Phone, advSecr
 	p.addDevice(jid)
 	s.notifyDevicesChanged(p)
 	c.kick(streamError("515", ""))
+	if s.opts.AppStateOnLink {
+		if err := p.ShareAppStateKeys(context.WithoutCancel(ctx), jid); err != nil {
+			s.log.Warn("waemu: app state keys on link", "device", jid, "err", err)
+		}
+	}
 	if s.opts.HistorySyncOnLink {
 		// Queued until the client logs in again after the 515 restart.
 		if err := p.SendHistorySync(context.WithoutCancel(ctx), jid); err != nil {

@@ -30,6 +30,10 @@ type Phone struct {
 	// loaded, advanced and stored, so two concurrent users would lose one.
 	cryptoMu sync.Mutex
 
+	// appMu serializes app state changes and guards app.
+	appMu sync.Mutex
+	app   *phoneAppState
+
 	// mu guards every field below.
 	mu          sync.Mutex
 	nextDevice  uint16

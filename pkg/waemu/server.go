@@ -14,6 +14,7 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	waBinary "go.mau.fi/whatsmeow/binary"
+	"go.mau.fi/whatsmeow/store/sqlstore"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/util/keys"
 )
@@ -29,6 +30,9 @@ type Options struct {
 	// HistorySyncOnLink makes a phone send a newly linked client an initial
 	// history sync (events.HistorySync), as the phone app does.
 	HistorySyncOnLink bool
+	// AppStateOnLink makes a phone share its app state key with a newly
+	// linked client, which then syncs chat settings (archive, pin, mute...).
+	AppStateOnLink bool
 	// LIDGroups makes groups use LID addressing ("addressing_mode=lid"), as
 	// current WhatsApp groups do; the default is phone-number addressing.
 	LIDGroups bool
@@ -48,6 +52,11 @@ type Server struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 
+	// appStateOnce opens appStateDB (the phones' app state) on first use.
+	appStateOnce sync.Once
+	appStateDB   *sqlstore.Container
+	appStateErr  error
+
 	connSeq atomic.Uint64
 	idSeq   atomic.Uint64
 	faults  faults
@@ -65,6 +74,7 @@ type Server struct {
 	media       map[string]*mediaBlob     // by direct path
 	pictures    map[types.JID]*picture    // profile and group photos
 	blocked     map[types.JID][]types.JID // account -> blocked users
+	appState    map[string][][]byte       // account|collection -> versioned patches
 	unhandled   []UnhandledNode
 	receipts    []ClientReceipt
 	presences   []ClientPresence
@@ -107,7 +117,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		devices: map[types.JID]*linkedDevice{}, conns: map[types.JID]*conn{},
 		allConns: map[*conn]struct{}{}, pendingRefs: map[string]*conn{},
 		codePairs: map[string]*codePairing{}, groups: map[types.JID]*group{},
-		media: map[string]*mediaBlob{}, pictures: map[types.JID]*picture{}, blocked: map[types.JID][]types.JID{}, offline: map[types.JID][]waBinary.Node{},
+		media: map[string]*mediaBlob{}, pictures: map[types.JID]*picture{}, blocked: map[types.JID][]types.JID{}, appState: map[string][][]byte{}, offline: map[types.JID][]waBinary.Node{},
 		lidSeq: 100000000000000,
 	}
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
@@ -168,6 +178,10 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.cancel()
+	s.appStateOnce.Do(func() {}) // waits for a concurrent open; later opens fail
+	if s.appStateDB != nil {
+		_ = s.appStateDB.Close()
+	}
 	s.stateMu.Lock()
 	conns := make([]*conn, 0, len(s.allConns))
 	for c := range s.allConns {
