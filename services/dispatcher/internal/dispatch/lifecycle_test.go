@@ -45,3 +45,26 @@ func TestDeletedWebhookIsForgotten(t *testing.T) {
 		return errors.Is(err, jetstream.ErrConsumerNotFound) && ierr == nil && info.State.Msgs == 0
 	}, "consumer and deliveries removed")
 }
+
+// TestInvalidWebhookRecordIgnored: a record whose id is not a valid subject
+// token (or differs from its key) is ignored, and valid ones still work.
+func TestInvalidWebhookRecordIgnored(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rc := newReceiver(t, nil)
+	for key, id := range map[string]string{"x.y": "x.y", "bad": "other"} {
+		if _, err := control.Put(e.ctx, e.kv, key, control.Webhook{ID: id, Tenant: "t1", URL: rc.URL, Enabled: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.webhook("good", rc.URL)
+	e.start(fastOptions())
+	e.publish(1)
+	testutil.Eventually(t, 10*time.Second, func() bool { return len(rc.delivered()) == 1 }, "good webhook delivered")
+	// Nothing is queued for the invalid records (the stream would keep a
+	// message for "x.y" that no consumer can take).
+	testutil.Eventually(t, 10*time.Second, func() bool { return fanoutIdle(e) }, "fan-out idle, nothing queued")
+	if n := len(rc.requests()); n != 1 {
+		t.Fatalf("receiver got %d requests, want 1 (the record with a mismatched id is ignored)", n)
+	}
+}

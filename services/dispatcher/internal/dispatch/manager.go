@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/wamesh/wamesh/pkg/control"
+	"github.com/wamesh/wamesh/pkg/ids"
 	"github.com/wamesh/wamesh/pkg/natsx"
 )
 
@@ -40,7 +41,13 @@ func (d *Dispatcher) manage(ctx context.Context) {
 // reconcile rebuilds the fan-out index and starts, restarts, updates or
 // stops endpoints so exactly the enabled webhooks have one.
 func (d *Dispatcher) reconcile(ctx context.Context) {
-	all := d.webhooks.All(nil)
+	all := d.webhooks.All(func(key string, w control.Webhook) bool {
+		if key != w.ID || !ids.Valid(w.ID) || !ids.Valid(w.Tenant) {
+			d.logger.Warn("webhook record ignored: id must equal its key and be [A-Za-z0-9_-]{1,64}", "key", key)
+			return false
+		}
+		return true
+	})
 	ix := buildIndex(all)
 	d.ix.Store(&ix)
 
