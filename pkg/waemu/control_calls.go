@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
+
+	"go.mau.fi/whatsmeow/appstate"
 
 	"go.mau.fi/whatsmeow/types"
 )
@@ -66,6 +69,62 @@ func (s *Server) ctlHistorySync(w http.ResponseWriter, r *http.Request, p *Phone
 	defer cancel()
 	for _, dev := range devices {
 		if err := p.SendHistorySync(ctx, dev); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) ctlChatSettings(w http.ResponseWriter, r *http.Request, p *Phone) {
+	var req struct {
+		Chat        string `json:"chat"`
+		Archived    *bool  `json:"archived"`
+		Pinned      *bool  `json:"pinned"`
+		MutedForSec *int64 `json:"mutedForSec"` // 0 unmutes
+		Read        *bool  `json:"read"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	chat, err := s.resolveChat(req.Chat)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), controlTimeout)
+	defer cancel()
+	var patches []appstate.PatchInfo
+	if req.Archived != nil {
+		patches = append(patches, appstate.BuildArchive(chat, *req.Archived, time.Now(), nil))
+	}
+	if req.Pinned != nil {
+		patches = append(patches, appstate.BuildPin(chat, *req.Pinned))
+	}
+	if req.MutedForSec != nil {
+		patches = append(patches, appstate.BuildMute(chat, *req.MutedForSec > 0, time.Duration(*req.MutedForSec)*time.Second))
+	}
+	if req.Read != nil {
+		patches = append(patches, appstate.BuildMarkChatAsRead(chat, *req.Read, time.Now(), nil))
+	}
+	if len(patches) == 0 {
+		writeError(w, fmt.Errorf("no setting given: %w", ErrInvalid))
+		return
+	}
+	for _, patch := range patches {
+		if err := p.SendAppState(ctx, patch); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) ctlShareAppStateKeys(w http.ResponseWriter, r *http.Request, p *Phone) {
+	ctx, cancel := context.WithTimeout(r.Context(), controlTimeout)
+	defer cancel()
+	for _, dev := range p.Devices() {
+		if err := p.ShareAppStateKeys(ctx, dev); err != nil {
 			writeError(w, err)
 			return
 		}

@@ -137,5 +137,10 @@ func TestControlHTTP(t *testing.T) {
 	c.do("POST", "/phones/+15550000002/calls", map[string]any{"to": "+15550000001", "end": call.CallID}, 204, nil)
 	c.do("POST", "/phones/+15550000001/history-sync", map[string]any{}, 204, nil)
 	waitEvent[*events.HistorySync](tc, 5*time.Second, nil)
+	c.do("POST", "/phones/+15550000001/app-state-keys", nil, 204, nil)
+	waitEvent(tc, 10*time.Second, func(e *events.AppStateSyncComplete) bool { return e.Name == "regular_low" })
+	c.do("POST", "/phones/+15550000001/chat-settings", map[string]any{"chat": "+15550000002", "archived": true}, 204, nil)
+	waitEvent(tc, 5*time.Second, func(e *events.Archive) bool { return e.JID == bob.JID && e.Action.GetArchived() })
+	c.do("POST", "/phones/+15550000001/chat-settings", map[string]any{"chat": "+15550000002"}, 422, nil)
 	c.do("GET", "/nope", nil, 404, nil)
 }

@@ -37,8 +37,9 @@
 // Phones send every common message kind ([Phone.SendText],
 // [Phone.SendTextWith], [Phone.SendMedia], [Phone.React], [Phone.Edit],
 // [Phone.Revoke], [Phone.SendLocation], [Phone.SendContact], [Phone.SendPoll],
-// [Phone.Vote]), create groups, send receipts and presence, and decrypt all
-// that clients send them ([Phone.Messages]).
+// [Phone.Vote]), create and administer groups, send receipts, presence,
+// calls, history syncs and app state changes, and decrypt all that clients
+// send them ([Phone.Messages], [Phone.WaitMessage]).
 //
 // # Sandbox control API
 //
@@ -60,6 +61,8 @@
 //	POST   /sandbox/v1/phones/{phone}/calls         {"to","video"} -> 201 {"callId"}; {"to","end":id} -> 204
 //	GET    /sandbox/v1/phones/{phone}/calls         -> [CallEvent]
 //	POST   /sandbox/v1/phones/{phone}/history-sync  {"device"?} -> 204
+//	POST   /sandbox/v1/phones/{phone}/app-state-keys -> 204 (clients then sync chat settings)
+//	POST   /sandbox/v1/phones/{phone}/chat-settings {"chat","archived"?,"pinned"?,"mutedForSec"?,"read"?} -> 204
 //	POST   /sandbox/v1/groups                       {"phone","subject","members"} -> 201 GroupDTO
 //	GET    /sandbox/v1/groups/{jid}                 -> GroupDTO
 //	PATCH  /sandbox/v1/groups/{jid}                 {"phone","subject"?,"description"?,"announce"?,"locked"?,"leave"?} -> GroupDTO
@@ -73,9 +76,10 @@
 // State lives in memory: a restarted emulator forgets linked devices, and
 // their clients get 401 (events.LoggedOut) on the next login. Addressing is
 // by phone number; groups use "pn" addressing unless Options.LIDGroups. Clients
-// can post statuses, phones cannot. App state sync, call media, newsletters
-// and business features are not emulated; their IQs are answered with 501 and
-// recorded as unhandled.
+// can post statuses, phones cannot. App state (chat settings) syncs through
+// the phones ([Phone.SendAppState]); external app state blobs and snapshots
+// are not produced. Call media, newsletters and business features are not
+// emulated; their IQs are answered with 501 and recorded as unhandled.
 //
 // Running the tests with -race reports a data race inside whatsmeow's
 // FrameSocket (readPump against Close); the emulator itself is race-free.
