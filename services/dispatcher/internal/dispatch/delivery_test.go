@@ -3,6 +3,8 @@ package dispatch_test
 import (
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -158,5 +160,65 @@ func TestGoneDisablesEndpoint(t *testing.T) {
 	}, "webhook.disabled event")
 	if n := len(rc.requests()); n > 3 {
 		t.Errorf("receiver saw %d requests after saying Gone", n)
+	}
+}
+
+// TestRetryAfterHonoured: a 429 with Retry-After delays the retry by that
+// much instead of the schedule's 20 ms.
+func TestRetryAfterHonoured(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var first atomic.Bool
+	first.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if first.CompareAndSwap(true, false) {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	e.webhook("wh1", srv.URL)
+	e.start(fastOptions())
+	e.publish(1)
+	var outs []events.Event
+	testutil.Eventually(t, 10*time.Second, func() bool { outs = e.outcomes(); return len(outs) == 2 }, "429 then success")
+	d, _ := events.DecodeData[events.WebhookDeliveryData](outs[0])
+	if outs[0].EventType() != events.WebhookAttemptFailed || d.StatusCode != 429 || d.NextAttemptAt == nil {
+		t.Fatalf("first outcome %s status %d next %v", outs[0].EventType(), d.StatusCode, d.NextAttemptAt)
+	}
+	if wait := d.NextAttemptAt.Sub(outs[0].Time); wait < 900*time.Millisecond {
+		t.Errorf("retry scheduled %s after the 429, want the Retry-After of 1s", wait)
+	}
+	second, _ := events.DecodeData[events.WebhookDeliveryData](outs[1])
+	if gap := outs[1].Time.Sub(outs[0].Time); outs[1].EventType() != events.WebhookSucceeded || second.Attempt != 2 || gap < 900*time.Millisecond {
+		t.Errorf("second outcome %s attempt %d, %s after the first", outs[1].EventType(), second.Attempt, gap)
+	}
+}
+
+// TestRateLimit: rateLimit 5/s with a burst of 5 spreads 10 deliveries
+// over at least a second (a lower bound, so it cannot flake on a slow machine).
+func TestRateLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var times []time.Time
+	var timesLock sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		timesLock.Lock()
+		times = append(times, time.Now())
+		timesLock.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	e.webhook("wh1", srv.URL, func(w *control.Webhook) { w.RateLimit = 5 })
+	e.start(fastOptions())
+	e.publish(10)
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		timesLock.Lock()
+		defer timesLock.Unlock()
+		return len(times) == 10
+	}, "10 deliveries")
+	timesLock.Lock()
+	defer timesLock.Unlock()
+	if span := times[9].Sub(times[0]); span < 900*time.Millisecond {
+		t.Errorf("10 deliveries at 5/s (burst 5) took %s, want at least 1s", span)
 	}
 }
