@@ -20,6 +20,9 @@ var (
 	// ErrNotConnected is returned (as "retry later") when a paired session is
 	// temporarily offline.
 	ErrNotConnected = errors.New("session not connected")
+	// ErrPacing is returned (as "retry later") when the context ended while
+	// a command waited for its session's send pacing.
+	ErrPacing = errors.New("waiting for send pacing")
 )
 
 // final builds a final command/RPC error.
@@ -41,7 +44,7 @@ func classify(op string, err error) error {
 	case errors.As(err, &ce):
 		return ce
 	case errors.Is(err, whatsmeow.ErrNotConnected), errors.Is(err, whatsmeow.ErrNotLoggedIn),
-		errors.Is(err, ErrNotConnected), errors.Is(err, context.Canceled):
+		errors.Is(err, ErrNotConnected), errors.Is(err, ErrPacing), errors.Is(err, context.Canceled):
 		return fmt.Errorf("%s: %w", op, err)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, whatsmeow.ErrIQTimedOut):
 		return final(commands.CodeTimeout, op+": WhatsApp did not answer in time", err)

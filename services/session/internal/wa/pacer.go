@@ -2,6 +2,7 @@ package wa
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -53,12 +54,14 @@ func (p *pacer) get() (control.Pacing, *rate.Limiter) {
 func (p *pacer) wait(ctx context.Context) error {
 	cfg, lim := p.get()
 	if lim != nil {
-		if err := lim.Wait(ctx); err != nil {
-			return err
+		if err := lim.Wait(ctx); err != nil { // also "would exceed context deadline"
+			return fmt.Errorf("%w: %w", ErrPacing, err)
 		}
 	}
 	if cfg.JitterMS > 0 {
-		return sleep(ctx, time.Duration(rand.IntN(cfg.JitterMS+1))*time.Millisecond)
+		if err := sleep(ctx, time.Duration(rand.IntN(cfg.JitterMS+1))*time.Millisecond); err != nil {
+			return fmt.Errorf("%w: %w", ErrPacing, err)
+		}
 	}
 	return nil
 }
