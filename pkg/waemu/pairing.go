@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"go.mau.fi/libsignal/ecc"
+	"go.mau.fi/whatsmeow"
 	waBinary "go.mau.fi/whatsmeow/binary"
 	"go.mau.fi/whatsmeow/proto/waAdv"
 	"go.mau.fi/whatsmeow/types"
@@ -19,11 +20,6 @@ import (
 )
 
 const qrRefCount = 6
-
-var (
-	advAccountPrefix = []byte{6, 0}
-	advDevicePrefix  = []byte{6, 1}
-)
 
 // startRegistration offers QR refs to a client that has no credentials yet.
 func (s *Server) startRegistration(c *conn) error {
@@ -100,7 +96,7 @@ func (s *Server) completePairing(ctx context.Context, c *conn, p *Phone, advSecr
 		return types.EmptyJID, fmt.Errorf("marshal device identity: %w", err)
 	}
 	accountPub := p.identityPub()
-	accountSig := xeddsaSign(p.identityPriv(), concat(advAccountPrefix, details, identityPub[:]))
+	accountSig := xeddsaSign(p.identityPriv(), concat(whatsmeow.AdvAccountSignaturePrefix, details, identityPub[:]))
 	signed, err := proto.Marshal(&waAdv.ADVSignedDeviceIdentity{
 		Details: details, AccountSignatureKey: accountPub[:], AccountSignature: accountSig[:],
 	})
@@ -163,7 +159,7 @@ func verifyPairSign(resp *waBinary.Node, details []byte, identityPub, accountPub
 	if err := proto.Unmarshal(raw, &signed); err != nil {
 		return fmt.Errorf("unmarshal pair-device-sign: %w", err)
 	}
-	msg := concat(advDevicePrefix, details, identityPub[:], accountPub[:])
+	msg := concat(whatsmeow.AdvDeviceSignaturePrefix, details, identityPub[:], accountPub[:])
 	if len(signed.DeviceSignature) != 64 || !ecc.VerifySignature(ecc.NewDjbECPublicKey(identityPub), msg, [64]byte(signed.DeviceSignature)) {
 		return fmt.Errorf("device signature invalid: %w", ErrPairRejected)
 	}

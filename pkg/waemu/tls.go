@@ -15,10 +15,12 @@ import (
 	"time"
 )
 
-// tlsHosts are the names the emulator's certificate covers.
-var tlsHosts = []string{
-	"web.whatsapp.com", "*.whatsapp.com", "*.whatsapp.net", "whatsapp.net",
-	"mmg.whatsapp.net", "media.fmed1-1.fna.whatsapp.net", "localhost",
+// tlsHosts returns the names the emulator's certificate covers.
+func tlsHosts() []string {
+	return []string{
+		"web.whatsapp.com", "*.whatsapp.com", "*.whatsapp.net", "whatsapp.net",
+		"mmg.whatsapp.net", "media.fmed1-1.fna.whatsapp.net", "localhost",
+	}
 }
 
 // tlsMaterial is a per-server CA and the serving certificate it signed.
@@ -56,7 +58,7 @@ func newTLSMaterial(now time.Time) (*tlsMaterial, error) {
 	leafTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2),
 		Subject:      pkix.Name{CommonName: "web.whatsapp.com"},
-		DNSNames:     tlsHosts,
+		DNSNames:     tlsHosts(),
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.Add(certValidity),
