@@ -18,10 +18,14 @@ func (s *Server) ctlCreateGroup(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Phone   string   `json:"phone"` // the creating phone
 		Subject string   `json:"subject"`
+		Name    string   `json:"name"` // alias of subject
 		Members []string `json:"members"`
 	}
 	if !decode(w, r, &req) {
 		return
+	}
+	if req.Subject == "" {
+		req.Subject = req.Name
 	}
 	p, err := s.Phone(req.Phone)
 	if err != nil {
