@@ -134,6 +134,9 @@ func TestSessionLifecycle(t *testing.T) {
 	if p["name"] != "renamed" || p["stopped"] != true || p["proxy"] != "socks5://10.0.0.1:1080" {
 		t.Fatalf("patched %v", p)
 	}
+	if r := env.Do(t, "POST", "/v1/sessions/"+id+"/chats/4915112345678/messages", key, map[string]any{"type": "text", "text": "x"}); r.Status != 409 || r.Map(t)["code"] != "SESSION_NOT_CONNECTED" {
+		t.Fatalf("send on a stopped session: %d %s", r.Status, r.Body)
+	}
 	env.Do(t, "POST", "/v1/sessions/"+id+"/restart", key, nil).Expect(t, 202, "restart")
 	env.Do(t, "POST", "/v1/sessions/"+id+"/logout", key, nil).Expect(t, 202, "logout")
 	s, _, err := control.Get[control.Session](context.Background(), kv, id)
@@ -232,5 +235,29 @@ func TestTraceParentReachesCommand(t *testing.T) {
 		"traceparent", "00-"+traceID+"-00f067aa0ba902b7-01").Expect(t, 202, "send")
 	if cmd := commandOf(t, owner, r); !strings.Contains(cmd.TraceParent, traceID) {
 		t.Fatalf("command traceparent %q", cmd.TraceParent)
+	}
+}
+
+func TestLoggedOutSessionRefusesSends(t *testing.T) {
+	t.Parallel()
+	env := gwtest.Start(t)
+	key := env.Tenant(t, "ta")
+	env.Session(t, key, "s1")
+	kv, err := env.JS.KeyValue(context.Background(), natsx.BucketSessionState)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := control.Put(context.Background(), kv, "s1", control.SessionState{Session: "s1", Tenant: "ta", Status: control.StatusLoggedOut}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		return env.Do(t, "GET", "/v1/sessions/s1", key, nil).Map(t)["status"] == control.StatusLoggedOut
+	}, "state not seen")
+	r := env.Do(t, "POST", "/v1/sessions/s1/chats/4915112345678/messages", key, map[string]any{"type": "text", "text": "x"})
+	if r.Status != 409 || r.Map(t)["code"] != "SESSION_NOT_CONNECTED" {
+		t.Fatalf("send on a logged-out session: %d %s", r.Status, r.Body)
+	}
+	if qr := env.Do(t, "GET", "/v1/sessions/s1/qr?format=png", key, nil); qr.Status != 503 {
+		t.Fatalf("qr of a logged-out session without owner: %d %s", qr.Status, qr.Body)
 	}
 }

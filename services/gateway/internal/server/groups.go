@@ -144,6 +144,9 @@ func (s *Server) UpdateGroup(c echo.Context, id api.SessionParam, group api.Grou
 	if in.Locked != nil {
 		actions = append(actions, commands.GroupAction{Action: "settings", Value: onOff("locked", *in.Locked)})
 	}
+	if err := s.sendable(sess); err != nil {
+		return err
+	}
 	out := make([]Accepted, 0, len(actions))
 	for _, a := range actions {
 		cmd, err := commands.NewCommand(commands.KindGroupAction, sess.Tenant, sess.ID, "", g, a)

@@ -56,6 +56,20 @@ func (s *Server) session(c echo.Context, id string) (control.Session, error) {
 	return sess, nil
 }
 
+// sendable refuses commands that can never run: the session is logged out
+// (needs a new pairing) or stopped on request. A merely disconnected session
+// queues them; the owner sends on reconnect.
+func (s *Server) sendable(sess control.Session) error {
+	st, ok := s.states.Get(sess.ID)
+	switch {
+	case sess.Stopped:
+		return problem(http.StatusConflict, string(commands.CodeSessionNotConnected), "the session is stopped; restart it first")
+	case ok && st.Tenant == sess.Tenant && st.Status == control.StatusLoggedOut:
+		return problem(http.StatusConflict, string(commands.CodeSessionNotConnected), "the session is logged out; pair it again first")
+	}
+	return nil
+}
+
 // chatJID normalises the chat parameter.
 func chatJID(field, raw string) (string, error) {
 	j, err := jid.Normalize(raw)
@@ -114,6 +128,9 @@ func (s *Server) enqueue(ctx context.Context, cmd commands.Command, dedup string
 
 // command builds, publishes and answers 202 for a command without a wait.
 func (s *Server) command(c echo.Context, sess control.Session, kind commands.Kind, chat, messageID string, payload any) error {
+	if err := s.sendable(sess); err != nil {
+		return err
+	}
 	cmd, err := commands.NewCommand(kind, sess.Tenant, sess.ID, messageID, chat, payload)
 	if err != nil {
 		return err

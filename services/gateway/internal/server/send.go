@@ -30,6 +30,9 @@ func (s *Server) SendMessage(c echo.Context, id api.SessionParam, chat api.ChatP
 	if err != nil {
 		return err
 	}
+	if err := s.sendable(sess); err != nil {
+		return err
+	}
 	wait, err := s.waitParam(params.Wait)
 	if err != nil {
 		return err
