@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -159,8 +160,17 @@ func (s *Server) ctlPairCode(w http.ResponseWriter, r *http.Request, p *Phone) {
 	writeJSON(w, http.StatusOK, map[string]types.JID{"device": dev})
 }
 
-func (s *Server) ctlMessages(w http.ResponseWriter, _ *http.Request, p *Phone) {
+// ctlMessages lists what the phone received; ?chat= narrows it to one chat.
+func (s *Server) ctlMessages(w http.ResponseWriter, r *http.Request, p *Phone) {
 	msgs := p.Messages()
+	if q := r.URL.Query().Get("chat"); q != "" {
+		chat, err := s.resolveChat(q)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		msgs = slices.DeleteFunc(msgs, func(m ReceivedMessage) bool { return m.Chat != chat })
+	}
 	if msgs == nil {
 		msgs = []ReceivedMessage{}
 	}

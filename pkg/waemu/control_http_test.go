@@ -110,6 +110,12 @@ func TestControlHTTP(t *testing.T) {
 	if inbox[0].ID != resp.ID || inbox[0].Text != "yo" || inbox[0].Type != "text" || inbox[0].From != alice.JID {
 		t.Fatalf("inbox = %+v", inbox)
 	}
+	var none []ReceivedMessage
+	c.do("GET", "/phones/+15550000002/messages?chat=%2B15550000003", nil, 404, nil)
+	c.do("GET", "/phones/+15550000002/messages?chat=15550000001@s.whatsapp.net", nil, 200, &none)
+	if len(none) != 1 {
+		t.Fatalf("filtered inbox = %+v", none)
+	}
 	c.do("POST", "/phones/+15550000002/read", map[string]any{"chat": "+15550000001", "ids": []string{resp.ID}}, 204, nil)
 	waitEvent(tc, 5*time.Second, func(r *events.Receipt) bool { return r.MessageIDs[0] == resp.ID && r.Type == "read" })
 

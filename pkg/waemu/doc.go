@@ -53,7 +53,7 @@
 //	POST   /sandbox/v1/phones/{phone}/scan          {"qr"} -> 200 {"device"} once paired
 //	POST   /sandbox/v1/phones/{phone}/pair-code     {"code"} -> 200 {"device"} once paired
 //	POST   /sandbox/v1/phones/{phone}/messages      SendRequest -> 201 {"id"}
-//	GET    /sandbox/v1/phones/{phone}/messages      -> [ReceivedMessage]
+//	GET    /sandbox/v1/phones/{phone}/messages      [?chat=] -> [ReceivedMessage]
 //	GET    /sandbox/v1/phones/{phone}/receipts      -> [PhoneReceipt]
 //	POST   /sandbox/v1/phones/{phone}/read          {"chat","ids"} -> 204
 //	POST   /sandbox/v1/phones/{phone}/presence      {"available"} or {"to","state"} -> 204
