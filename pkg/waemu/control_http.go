@@ -304,6 +304,8 @@ func writeError(w http.ResponseWriter, err error) {
 		writeProblem(w, http.StatusNotFound, "NOT_FOUND", err.Error())
 	case errors.Is(err, ErrInvalid):
 		writeProblem(w, http.StatusUnprocessableEntity, "VALIDATION_FAILED", err.Error())
+	case errors.Is(err, ErrConflict):
+		writeProblem(w, http.StatusConflict, "CONFLICT", err.Error())
 	case errors.Is(err, ErrExists):
 		writeProblem(w, http.StatusConflict, "ALREADY_EXISTS", err.Error())
 	case errors.Is(err, ErrPairRejected):

@@ -45,7 +45,8 @@
 //
 // [Server.ControlHandler] serves JSON under /sandbox/v1 (errors are RFC 9457
 // problem+json with a machine code: VALIDATION_FAILED 422, NOT_FOUND 404,
-// ALREADY_EXISTS 409, BAD_REQUEST 400, CLIENT_TIMEOUT 504, INTERNAL 500):
+// ALREADY_EXISTS 409, CONFLICT 409, NO_SESSION 409, PAIR_REJECTED 422,
+// BAD_REQUEST 400, CLIENT_TIMEOUT 504, INTERNAL 500):
 //
 //	POST   /sandbox/v1/phones                       {"phone","name"} -> 201 PhoneDTO
 //	GET    /sandbox/v1/phones                       -> [PhoneDTO]
