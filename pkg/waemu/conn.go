@@ -257,7 +257,10 @@ func (c *conn) deliverResponse(node *waBinary.Node) bool {
 	ch, ok := c.waiters[id]
 	c.stateMu.Unlock()
 	if ok {
-		ch <- node
+		select {
+		case ch <- node:
+		default: // a duplicate answer; the first one wins
+		}
 	}
 	return true
 }
