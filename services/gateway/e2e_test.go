@@ -134,6 +134,22 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("every other type", func(t *testing.T) {
+		for _, typ := range []string{"video", "audio", "voice", "document", "sticker"} {
+			p := sendCommand(t, env, owner, key, map[string]any{"type": typ, "media": map[string]any{"url": "https://93.184.215.14/file", "fileName": "f"}})
+			if string(p.Type) != typ || p.Media == nil || p.Media.URL != "https://93.184.215.14/file" {
+				t.Fatalf("%s payload = %+v", typ, p)
+			}
+		}
+		p := sendCommand(t, env, owner, key, map[string]any{"type": "contact", "contacts": []map[string]any{{"displayName": "Bob", "vcard": "BEGIN:VCARD\nEND:VCARD"}}})
+		if len(p.Contacts) != 1 || p.Contacts[0].DisplayName != "Bob" {
+			t.Fatalf("contact payload = %+v", p)
+		}
+		env.Do(t, "POST", chatPath, key, map[string]any{"type": "image"}).Expect(t, 422, "image without media")
+		env.Do(t, "POST", chatPath, key, map[string]any{"type": "text", "text": "  "}).Expect(t, 422, "blank text")
+		env.Do(t, "POST", chatPath, key, map[string]any{"type": "image", "media": map[string]any{"url": "https://93.184.215.14/a", "mediaId": "med_x"}}).Expect(t, 422, "two media sources")
+	})
+
 	t.Run("wait for sent and failed", func(t *testing.T) {
 		r := env.Do(t, "POST", chatPath+"?wait=5s", key, map[string]any{"type": "text", "text": "waited"}).Expect(t, 200, "wait")
 		var res struct {
