@@ -25,6 +25,9 @@ func TestWebhookCRUD(t *testing.T) {
 		}
 	}
 	env.Do(t, "POST", "/v1/webhooks", key, map[string]any{"url": "https://93.184.215.14/x", "sessions": []string{"nope"}}).Expect(t, 422, "unknown session")
+	for _, h := range []string{"Host", "Content-Length", "Bad Header", "Webhook-Signature"} {
+		env.Do(t, "POST", "/v1/webhooks", key, map[string]any{"url": "https://93.184.215.14/x", "headers": map[string]string{h: "v"}}).Expect(t, 422, "header "+h)
+	}
 
 	created := env.Do(t, "POST", "/v1/webhooks", key, map[string]any{"url": "https://93.184.215.14/hook",
 		"sessions": []string{"s1"}, "events": []string{"message.*"}, "headers": map[string]string{"X-Env": "test"}}).Expect(t, 201, "create").Map(t)

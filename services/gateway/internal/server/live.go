@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -142,9 +144,18 @@ func matchLive(m jetstream.Msg, f liveFilter) (liveEvent, bool) {
 	return liveEvent{Seq: meta.Sequence.Stream, Type: t, Data: m.Data(), Event: ev}, true
 }
 
-// flushWriter writes and flushes an SSE frame.
+// writeSSE writes and flushes an SSE frame; the data is compacted to one
+// line, as SSE requires.
 func writeSSE(w http.ResponseWriter, ev liveEvent) error {
-	if _, err := fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", ev.Seq, ev.Type, ev.Data); err != nil {
+	data := ev.Data
+	if bytes.ContainsAny(data, "\r\n") {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, data); err != nil {
+			return fmt.Errorf("compact event: %w", err)
+		}
+		data = buf.Bytes()
+	}
+	if _, err := fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", ev.Seq, ev.Type, data); err != nil {
 		return err
 	}
 	if f, ok := w.(http.Flusher); ok {

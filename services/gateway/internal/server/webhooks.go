@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -91,6 +92,13 @@ func (s *Server) applyWebhook(ctx context.Context, w *control.Webhook, in webhoo
 			}
 		}
 		w.Sessions = *in.Sessions
+	}
+	if in.Headers != nil {
+		for name := range *in.Headers {
+			if !validHeaderName(name) {
+				return validation("headers: " + name + " cannot be set on webhook requests")
+			}
+		}
 	}
 	w.Events = ptrOr(in.Events, w.Events)
 	w.Headers = ptrOr(in.Headers, w.Headers)
@@ -298,4 +306,24 @@ func (s *Server) TestWebhook(c echo.Context, id api.WebhookParam) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// reservedHeaders are set by the dispatcher or the transport.
+var reservedHeaders = map[string]bool{
+	"host": true, "content-length": true, "content-type": true, "transfer-encoding": true, "connection": true,
+	"webhook-id": true, "webhook-timestamp": true, "webhook-signature": true, "upgrade": true, "te": true, "trailer": true,
+}
+
+// validHeaderName accepts RFC 9110 token characters, minus reserved names.
+func validHeaderName(name string) bool {
+	if name == "" || len(name) > 128 || reservedHeaders[strings.ToLower(name)] {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
