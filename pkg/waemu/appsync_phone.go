@@ -12,6 +12,7 @@ import (
 	"go.mau.fi/whatsmeow/proto/waAdv"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waServerSync"
+	"go.mau.fi/whatsmeow/proto/waSyncAction"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/store/sqlstore"
 	"go.mau.fi/whatsmeow/types"
@@ -84,6 +85,9 @@ func (p *Phone) appStateLocked(ctx context.Context) (*phoneAppState, error) {
 		appstate.BuildPin(self, false),
 		appstate.BuildMute(self, false, 0),
 		appstate.BuildLabelEdit("0", "waemu", 0, true),
+		{Type: appstate.WAPatchCriticalUnblockLow, Mutations: []appstate.MutationInfo{{
+			Index: []string{"waemu_bootstrap"}, Version: 1, Value: &waSyncAction.SyncActionValue{},
+		}}},
 	} {
 		if err := p.applyPatchLocked(ctx, info); err != nil {
 			return nil, fmt.Errorf("bootstrap %s: %w", info.Type, err)
@@ -197,4 +201,15 @@ func (p *Phone) ShareAppStateKeys(ctx context.Context, device types.JID) error {
 	return p.sendEnc(ctx, device, plaintext, waBinary.Attrs{
 		"from": p.jid, "id": NewMessageID(), "t": unixNow(), "type": "text", "category": "peer",
 	}, waBinary.Attrs{})
+}
+
+// SaveContact stores a contact in the phone's address book; linked clients
+// get events.Contact and the name in their contact store.
+func (p *Phone) SaveContact(ctx context.Context, jid types.JID, fullName, firstName string) error {
+	return p.SendAppState(ctx, appstate.PatchInfo{Type: appstate.WAPatchCriticalUnblockLow, Mutations: []appstate.MutationInfo{{
+		Index: []string{appstate.IndexContact, jid.ToNonAD().String()}, Version: 2,
+		Value: &waSyncAction.SyncActionValue{ContactAction: &waSyncAction.ContactAction{
+			FullName: proto.String(fullName), FirstName: proto.String(firstName),
+		}},
+	}}})
 }

@@ -35,6 +35,15 @@ func TestAppStateFromPhone(t *testing.T) {
 	}
 	waitEvent(ac, 5*time.Second, func(e *events.MarkChatAsRead) bool { return e.JID == bob.JID() })
 
+	if err := alice.SaveContact(ctx, bob.JID(), "Bob Builder", "Bob"); err != nil {
+		t.Fatalf("save contact: %v", err)
+	}
+	waitEvent(ac, 5*time.Second, func(e *events.Contact) bool { return e.JID == bob.JID() && e.Action.GetFullName() == "Bob Builder" })
+	contact, err := ac.Client.Store.Contacts.GetContact(ctx, bob.JID())
+	if err != nil || contact.FullName != "Bob Builder" {
+		t.Fatalf("contact = %+v, %v", contact, err)
+	}
+
 	// The client pushes its own change; the phone accepts it and stays in sync.
 	if err := ac.Client.SendAppState(ctx, appstate.BuildPin(bob.JID(), false)); err != nil {
 		t.Fatalf("client pin: %v", err)

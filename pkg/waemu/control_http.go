@@ -59,6 +59,7 @@ func (s *Server) ControlHandler() http.Handler {
 	mux.HandleFunc("POST "+p+"/phones/{phone}/history-sync", s.withPhone(s.ctlHistorySync))
 	mux.HandleFunc("POST "+p+"/phones/{phone}/app-state-keys", s.withPhone(s.ctlShareAppStateKeys))
 	mux.HandleFunc("POST "+p+"/phones/{phone}/chat-settings", s.withPhone(s.ctlChatSettings))
+	mux.HandleFunc("POST "+p+"/phones/{phone}/contacts", s.withPhone(s.ctlSaveContact))
 	mux.HandleFunc("POST "+p+"/groups", s.ctlCreateGroup)
 	mux.HandleFunc("GET "+p+"/groups/{jid}", s.ctlGetGroup)
 	mux.HandleFunc("PATCH "+p+"/groups/{jid}", s.ctlUpdateGroup)

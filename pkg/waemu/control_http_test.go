@@ -148,5 +148,7 @@ func TestControlHTTP(t *testing.T) {
 	c.do("POST", "/phones/+15550000001/chat-settings", map[string]any{"chat": "+15550000002", "archived": true}, 204, nil)
 	waitEvent(tc, 5*time.Second, func(e *events.Archive) bool { return e.JID == bob.JID && e.Action.GetArchived() })
 	c.do("POST", "/phones/+15550000001/chat-settings", map[string]any{"chat": "+15550000002"}, 422, nil)
+	c.do("POST", "/phones/+15550000001/contacts", map[string]any{"contact": "+15550000002", "fullName": "Bob B"}, 204, nil)
+	waitEvent(tc, 5*time.Second, func(e *events.Contact) bool { return e.JID == bob.JID && e.Action.GetFullName() == "Bob B" })
 	c.do("GET", "/nope", nil, 404, nil)
 }

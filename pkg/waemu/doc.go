@@ -64,6 +64,7 @@
 //	POST   /sandbox/v1/phones/{phone}/history-sync  {"device"?} -> 204
 //	POST   /sandbox/v1/phones/{phone}/app-state-keys -> 204 (clients then sync chat settings)
 //	POST   /sandbox/v1/phones/{phone}/chat-settings {"chat","archived"?,"pinned"?,"mutedForSec"?,"read"?} -> 204
+//	POST   /sandbox/v1/phones/{phone}/contacts      {"contact","fullName","firstName"?} -> 204
 //	POST   /sandbox/v1/groups                       {"phone","subject","members"} -> 201 GroupDTO
 //	GET    /sandbox/v1/groups/{jid}                 -> GroupDTO
 //	PATCH  /sandbox/v1/groups/{jid}                 {"phone","subject"?,"description"?,"announce"?,"locked"?,"leave"?} -> GroupDTO
