@@ -79,6 +79,7 @@ func waitReady(t *testing.T, url string, r *running) {
 		}
 		select {
 		case code := <-r.done:
+			r.done <- code // for stop and the cleanup
 			t.Fatalf("exited with %d before ready; output:\n%s", code, r.out.String())
 		case <-time.After(50 * time.Millisecond):
 		}
@@ -126,15 +127,20 @@ func TestAllInOneStartsProvisionsAndRestarts(t *testing.T) {
 		}
 	}
 
-	// A service started alone against the all-in-one's NATS answers its own /readyz.
-	histAddr := testutil.FreeAddr(t)
+	// Each service started alone against the all-in-one's NATS answers its own /readyz.
 	t.Setenv("WAMESH_NATS_URL", "nats://"+natsAddr)
-	t.Setenv("WAMESH_HISTORY_ADDR", histAddr)
 	t.Setenv("WAMESH_DATA_DIR", t.TempDir())
-	h := start(t, "history")
-	waitReady(t, "http://"+histAddr+"/readyz", h)
-	if code := h.stop(t); code != 0 {
-		t.Fatalf("history exit code %d:\n%s", code, h.out.String())
+	for _, svc := range []string{"history", "dispatcher", "session"} {
+		addr := testutil.FreeAddr(t)
+		t.Setenv("WAMESH_"+strings.ToUpper(svc)+"_ADDR", addr)
+		if svc == "session" {
+			t.Setenv("WAMESH_POD_ID", "standalone-test")
+		}
+		one := start(t, svc)
+		waitReady(t, "http://"+addr+"/readyz", one)
+		if code := one.stop(t); code != 0 {
+			t.Fatalf("%s exit code %d:\n%s", svc, code, one.out.String())
+		}
 	}
 	nc.Close()
 

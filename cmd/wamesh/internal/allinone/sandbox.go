@@ -20,6 +20,13 @@ func startSandbox(ctx context.Context, s *services, logger *slog.Logger) (func()
 	waemu.InstallRootKey(emu.RootPublicKey())
 	s.session.Configure = emu.Configure
 	s.gateway.Sandbox = emu.ControlHandler()
+	// Sandbox users try webhooks against a receiver on their own machine:
+	// allow loopback destinations (only loopback) unless configured otherwise.
+	for _, c := range []*string{&s.gateway.SSRF.AllowedCIDRs, &s.dispatcher.SSRF.AllowedCIDRs, &s.session.WA.SSRF.AllowedCIDRs} {
+		if *c == "" {
+			*c = "127.0.0.0/8,::1/128"
+		}
+	}
 	logger.Warn("sandbox mode: sessions connect to the built-in WhatsApp emulator, not to WhatsApp", "emulator", emu.Addr())
 	return func() {
 		if err := emu.Close(); err != nil {

@@ -47,7 +47,11 @@ func (d *Dispatcher) serveOps(ctx context.Context) (func(), error) {
 			return nil, fmt.Errorf("add endpoint %s: %w", op, err)
 		}
 	}
-	if err := d.nc.FlushWithContext(ctx); err != nil { // the subscriptions are live once this returns
+	// The subscriptions are live once the flush returns. FlushWithContext
+	// needs a deadline, and the service context (Run's) has none.
+	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := d.nc.FlushWithContext(fctx); err != nil {
 		_ = svc.Stop()
 		return nil, fmt.Errorf("flush micro service: %w", err)
 	}
