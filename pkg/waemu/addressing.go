@@ -55,3 +55,30 @@ func (s *Server) memberAttrsLocked(pn types.JID) map[string]any {
 	}
 	return attrs
 }
+
+// chatSender returns the "from" of a 1:1 stanza sent by a PN user or device
+// and the attribute carrying its other form: by phone number with sender_lid
+// (the default), or by LID with sender_pn (Options.LIDChats).
+func (s *Server) chatSender(pn types.JID) (from types.JID, altKey string, alt types.JID) {
+	s.stateMu.Lock()
+	p := s.phones[pn.User]
+	s.stateMu.Unlock()
+	if p == nil {
+		return pn, "", types.EmptyJID
+	}
+	lid := deviceJID(p.lid.User, types.HiddenUserServer, pn.Device)
+	if s.opts.LIDChats {
+		return lid, "sender_pn", pn
+	}
+	return pn, "sender_lid", lid.ToNonAD()
+}
+
+// chatAttrs fills from and the alternate sender attribute for a 1:1 stanza.
+func (s *Server) chatAttrs(attrs map[string]any, pn types.JID) map[string]any {
+	from, altKey, alt := s.chatSender(pn)
+	attrs["from"] = from
+	if altKey != "" {
+		attrs[altKey] = alt
+	}
+	return attrs
+}

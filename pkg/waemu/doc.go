@@ -76,8 +76,10 @@
 // # Limits
 //
 // State lives in memory: a restarted emulator forgets linked devices, and
-// their clients get 401 (events.LoggedOut) on the next login. Addressing is
-// by phone number; groups use "pn" addressing unless Options.LIDGroups. Clients
+// their clients get 401 (events.LoggedOut) on the next login. Stanzas address
+// users by phone number unless Options.LIDChats (1:1) or Options.LIDGroups
+// (groups) switch to LIDs as current WhatsApp does; phones' own records
+// (inboxes, receipts) always use phone numbers. Clients
 // can post statuses, phones cannot. App state (chat settings) syncs through
 // the phones ([Phone.SendAppState]); external app state blobs and snapshots
 // are not produced. Call media, newsletters and business features are not

@@ -79,7 +79,7 @@ func (s *Server) routeToDevice(m outgoing, target types.JID, encs []waBinary.Nod
 		if dev.phone == sp {
 			attrs["recipient"] = m.to
 		} else {
-			attrs["sender_lid"] = sp.lid
+			attrs = waBinary.Attrs(s.chatAttrs(attrs, m.sender))
 		}
 	}
 	s.deliver(dev.jid, waBinary.Node{Tag: "message", Attrs: attrs, Content: encs})

@@ -53,7 +53,7 @@ func (p *Phone) SendMessageWithID(ctx context.Context, to types.JID, id string, 
 		return fmt.Errorf("recipient %s: %w", to, ErrNotFound)
 	}
 	typ, encAttrs := stanzaType(msg)
-	attrs := waBinary.Attrs{"from": p.jid, "id": id, "t": unixAt(now), "type": typ, "notify": p.name, "sender_lid": p.lid}
+	attrs := waBinary.Attrs(p.srv.chatAttrs(waBinary.Attrs{"id": id, "t": unixAt(now), "type": typ, "notify": p.name}, p.jid))
 	if edit := editAttr(msg); edit != "" {
 		attrs["edit"] = edit
 	}

@@ -79,7 +79,7 @@ func (s *Server) forwardReceipt(author *Phone, r ClientReceipt, node *waBinary.N
 	if author.jid.User == r.Device.User || r.Device.IsEmpty() {
 		return // receipts between one's own devices are not forwarded
 	}
-	attrs := waBinary.Attrs{"id": r.IDs[0], "t": unixNow(), "from": r.Device}
+	attrs := waBinary.Attrs{"id": r.IDs[0], "t": unixNow(), "from": first3(s.chatSender(r.Device))}
 	if r.To.Server == types.GroupServer {
 		attrs["from"], attrs["participant"] = r.To, first(s.groupIdentity(r.Device))
 	}
@@ -105,7 +105,7 @@ func (s *Server) sendReceiptIDs(p *Phone, author, group types.JID, typ string, i
 	if len(ids) == 0 {
 		return
 	}
-	attrs := waBinary.Attrs{"id": ids[0], "t": unixNow(), "from": p.jid}
+	attrs := waBinary.Attrs{"id": ids[0], "t": unixNow(), "from": first3(s.chatSender(p.jid))}
 	if !group.IsEmpty() {
 		attrs["from"] = group
 		attrs["participant"] = first(s.groupIdentity(p.jid))

@@ -27,7 +27,7 @@ func (p *Phone) resend(ctx context.Context, dev, chat types.JID, id string) erro
 	_ = p.signal.DeleteSession(ctx, dev.SignalAddress())
 	p.cryptoMu.Unlock()
 	typ, encAttrs := stanzaType(msg)
-	attrs := waBinary.Attrs{"from": p.jid, "id": id, "t": unixNow(), "type": typ, "notify": p.name, "sender_lid": p.lid}
+	attrs := waBinary.Attrs(p.srv.chatAttrs(waBinary.Attrs{"id": id, "t": unixNow(), "type": typ, "notify": p.name}, p.jid))
 	if chat.Server == types.GroupServer {
 		sender, senderAlt := p.srv.groupIdentity(p.jid)
 		attrs = waBinary.Attrs{"from": chat, "participant": sender, p.srv.altAttr("participant"): senderAlt,

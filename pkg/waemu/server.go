@@ -33,6 +33,10 @@ type Options struct {
 	// AppStateOnLink makes a phone share its app state key with a newly
 	// linked client, which then syncs chat settings (archive, pin, mute...).
 	AppStateOnLink bool
+	// LIDChats makes 1:1 stanzas from phones and clients come from the
+	// sender's LID (with sender_pn), as current WhatsApp does; the default is
+	// the phone number (with sender_lid).
+	LIDChats bool
 	// LIDGroups makes groups use LID addressing ("addressing_mode=lid"), as
 	// current WhatsApp groups do; the default is phone-number addressing.
 	LIDGroups bool

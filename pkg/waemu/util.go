@@ -32,3 +32,6 @@ func appendCapped[T any](list []T, v T) []T {
 
 // first returns the first of two values.
 func first[A, B any](a A, _ B) A { return a }
+
+// first3 returns the first of three values.
+func first3[A, B, C any](a A, _ B, _ C) A { return a }
