@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -60,7 +61,7 @@ func BenchmarkSendText(b *testing.B) {
 	})
 	bare := httptest.NewServer(e)
 	defer bare.Close()
-	env := gwtest.Start(b)
+	env := gwtest.Start(b, benchOptions()...)
 	key := env.Tenant(b, "bench")
 	env.Session(b, key, "s1")
 	const path = "/v1/sessions/s1/chats/4915112345678/messages"
@@ -147,4 +148,11 @@ func (t *target) report(b *testing.B, name string) float64 {
 		b.ReportMetric(float64(t.lat[len(t.lat)*99/100].Microseconds())/1000, name+"-p99-ms")
 	}
 	return rate
+}
+
+func benchOptions() []gwtest.Option {
+	if os.Getenv("WAMESH_BENCH_NATS_TCP") != "" {
+		return nil
+	}
+	return []gwtest.Option{gwtest.InProcess}
 }

@@ -10,11 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -40,6 +42,14 @@ type Env struct {
 // Option adjusts the gateway config of Start.
 type Option func(*gateway.Config)
 
+// InProcess connects the gateway to NATS in-process, as the all-in-one does.
+func InProcess(c *gateway.Config) { c.NATS.InProcess = inProcessMarker{} }
+
+// inProcessMarker is replaced by the test server in run.
+type inProcessMarker struct{}
+
+func (inProcessMarker) InProcessConn() (net.Conn, error) { return nil, errors.New("not replaced") }
+
 // Start runs a gateway on a free port until the test ends.
 func Start(t testing.TB, opts ...Option) *Env {
 	t.Helper()
@@ -57,7 +67,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 	// A port found free can be taken by a parallel test before the gateway
 	// listens on it: try again with another one.
 	for attempt := 0; ; attempt++ {
-		err := env.run(t, srv.ClientURL(), opts)
+		err := env.run(t, srv, opts)
 		if err == nil {
 			return env
 		}
@@ -69,16 +79,19 @@ func Start(t testing.TB, opts ...Option) *Env {
 
 // run starts one gateway and waits until it serves /healthz; the returned
 // error is Run's when it stopped first.
-func (e *Env) run(t testing.TB, natsURL string, opts []Option) error {
+func (e *Env) run(t testing.TB, srv *server.Server, opts []Option) error {
 	addr := testutil.FreeAddr(t)
 	cfg := gateway.Config{
-		NATS:     natsx.Config{URL: natsURL, Replicas: 1, EventsMaxAge: time.Hour, DedupWindow: time.Minute, MemberTTL: 15 * time.Second, LeaseTTL: 15 * time.Second},
+		NATS:     natsx.Config{URL: srv.ClientURL(), Replicas: 1, EventsMaxAge: time.Hour, DedupWindow: time.Minute, MemberTTL: 15 * time.Second, LeaseTTL: 15 * time.Second},
 		HTTPAddr: addr, AdminKey: AdminKey, Shards: 64, MaxBodyBytes: 1 << 20, MaxUploadBytes: 8 << 20,
 		TenantRate: 0, KeyRate: 0, MaxWait: 10 * time.Second, JWTSecret: JWTSecret,
 	}
 	cfg.Telemetry.LogLevel, cfg.Telemetry.LogFormat = "error", "json"
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.NATS.InProcess != nil {
+		cfg.NATS.InProcess = srv
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
