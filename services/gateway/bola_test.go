@@ -1,6 +1,8 @@
 package gateway_test
 
 import (
+	"bytes"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -27,11 +29,18 @@ func TestBOLAMatrix(t *testing.T) {
 	env.Session(t, keyA, "sa")
 	env.Session(t, keyB, "sb")
 	whB := env.Do(t, "POST", "/v1/webhooks", keyB, map[string]any{"url": "https://93.184.215.14/hook"}).Expect(t, 201, "webhook B").Map(t)["id"].(string)
-	mediaB := env.Do(t, "POST", "/v1/sessions/sb/chats/4915112345678/messages", keyB,
-		map[string]any{"type": "image", "media": map[string]any{"base64": "aGVsbG8="}}).Expect(t, 202, "media B")
-	_ = mediaB
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", "b.txt")
+	_, _ = fw.Write([]byte("tenant B's file"))
+	_ = mw.Close()
+	mediaB := env.Do(t, "POST", "/v1/sessions/sb/media", keyB, buf.Bytes(), "Content-Type", mw.FormDataContentType()).Expect(t, 201, "media B").Map(t)["id"].(string)
+	// B's media id under A's own session is not B's object
+	env.Do(t, "GET", "/v1/sessions/sa/media/"+mediaB, keyA, nil).Expect(t, 404, "B's media via A's session")
+	env.Do(t, "POST", "/v1/sessions/sa/chats/4915112345678/messages", keyA,
+		map[string]any{"type": "image", "media": map[string]any{"mediaId": mediaB}}).Expect(t, 422, "send B's media from A")
 	values := map[string]string{"session": "sb", "webhook": whB, "chat": "4915112345678", "group": "120363025246125486@g.us",
-		"contact": "4915112345678", "message": "3EB0AAAA", "media": "med_x", "token": "tok_x", "delivery": "d1"}
+		"contact": "4915112345678", "message": "3EB0AAAA", "media": mediaB, "token": "tok_x", "delivery": "d1"}
 	checked := 0
 	for _, r := range gwtest.Routes(t) {
 		if !r.Has("session") && !r.Has("webhook") {
