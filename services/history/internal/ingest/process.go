@@ -24,7 +24,9 @@ func (c *Consumer) process(ctx context.Context, msgs []jetstream.Msg) {
 	if len(good) == 0 {
 		return
 	}
+	start := time.Now()
 	err := c.apply(ctx, &b)
+	c.Log.Debug("history batch written", "events", len(good), "took", time.Since(start), "err", err)
 	if err == nil {
 		c.ackAll(ctx, good)
 		return

@@ -18,24 +18,15 @@ const migrationLock int64 = 0x77616d6573682d68
 type pgQuerier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	CopyFrom(ctx context.Context, table pgx.Identifier, cols []string, src pgx.CopyFromSource) (int64, error)
 }
 
 // pgRunner runs the shared SQL on pgx through its statement cache; writes
 // go as column arrays (unnest), so each upsert has one prepared shape.
 type pgRunner struct {
-	q    pgQuerier
-	fast bool // new rows of events and messages by COPY
+	q pgQuerier
 }
 
 func (pgRunner) arrays() bool { return true }
-
-func (r pgRunner) fastPath() bool { return r.fast }
-
-func (r pgRunner) copyRows(ctx context.Context, table string, cols []string, rows [][]any) error {
-	_, err := r.q.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
-	return err
-}
 
 func (r pgRunner) exec(ctx context.Context, sql string, args ...any) (int64, error) {
 	mode := pgx.QueryExecModeCacheStatement
@@ -79,8 +70,10 @@ func OpenPostgres(ctx context.Context, url string) (Store, error) {
 		return nil, err
 	}
 	return &sqlStore{
-		read:  pgRunner{q: pool},
-		inTx:  func(ctx context.Context, fn func(runner) error) error { return pgTx(ctx, pool, fn) },
+		read: pgRunner{q: pool},
+		inTx: func(ctx context.Context, fn func(runner) error) error {
+			return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return fn(pgRunner{q: tx}) })
+		},
 		ping:  pool.Ping,
 		close: func() error { pool.Close(); return nil },
 		deleteSQL: func(t string) string {
@@ -88,18 +81,6 @@ func OpenPostgres(ctx context.Context, url string) (Store, error) {
 				" WHERE tenant = $1 AND ts < $2 LIMIT $3))"
 		},
 	}, nil
-}
-
-// pgTx runs fn in a transaction with the COPY fast path; when a
-// concurrent writer stored one of the "new" keys first (unique violation),
-// it runs fn again with upserts only.
-func pgTx(ctx context.Context, pool *pgxpool.Pool, fn func(runner) error) error {
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return fn(pgRunner{q: tx, fast: true}) })
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == uniqueViolation {
-		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return fn(pgRunner{q: tx}) })
-	}
-	return err
 }
 
 func migratePostgres(ctx context.Context, pool *pgxpool.Pool) (err error) {
@@ -117,6 +98,3 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool) (err error) {
 	}()
 	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return migrate(ctx, pgRunner{q: tx}) })
 }
-
-// uniqueViolation is the SQLSTATE of a duplicate key.
-const uniqueViolation = "23505"

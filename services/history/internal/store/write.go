@@ -239,8 +239,7 @@ func writeEvents(ctx context.Context, r runner, b *Batch) error {
 	slices.SortFunc(rows, func(x, y EventRow) int {
 		return cmp.Or(cmp.Compare(x.Tenant, y.Tenant), cmp.Compare(x.ID, y.ID))
 	})
-	keyOf := func(i int) []string { return []string{rows[i].Tenant, rows[i].ID} }
-	return writeFresh(ctx, r, upsertEvents, len(rows), keyOf, func(i int, a []any) []any {
+	return upsertEvents.run(ctx, r, len(rows), func(i int, a []any) []any {
 		e := rows[i]
 		return append(a, e.Tenant, e.ID, e.Session, e.Type, e.Subject, e.TS, e.Data)
 	})
@@ -251,8 +250,7 @@ func writeMessages(ctx context.Context, r runner, b *Batch) error {
 	slices.SortFunc(rows, func(x, y *MessageRow) int {
 		return cmp.Or(cmp.Compare(x.Tenant, y.Tenant), cmp.Compare(x.Session, y.Session), cmp.Compare(x.ID, y.ID))
 	})
-	keyOf := func(i int) []string { return []string{rows[i].Tenant, rows[i].Session, rows[i].ID} }
-	return writeFresh(ctx, r, upsertMessages, len(rows), keyOf, func(i int, a []any) []any {
+	return upsertMessages.run(ctx, r, len(rows), func(i int, a []any) []any {
 		m := rows[i]
 		return append(a, m.Tenant, m.Session, m.ID, m.Chat, m.Sender, m.FromMe, m.Type, m.TS, m.Data,
 			m.Status, m.Error, m.Revoked, m.EditTS, m.EditText, m.HasReactions, m.MediaID)
