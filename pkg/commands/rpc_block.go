@@ -10,3 +10,11 @@ type BlockRequest struct {
 // GroupActionPicture is the GroupAction.Action that sets the group picture;
 // Value is the media id (wamesh_media, tenant/session scoped) of a JPEG.
 const GroupActionPicture = "picture"
+
+// GroupAction.Value of the "settings" action.
+const (
+	GroupSettingAnnounce    = "announce"     // only admins send
+	GroupSettingNotAnnounce = "not_announce" // everyone sends
+	GroupSettingLocked      = "locked"       // only admins edit info
+	GroupSettingUnlocked    = "unlocked"     // everyone edits info
+)

@@ -70,9 +70,21 @@ func TestChatActionsQueueCommands(t *testing.T) {
 	if r := env.Do(t, "POST", "/v1/sessions/s1/groups/4915112345678/leave", key, nil); r.Status != 400 || r.Map(t)["code"] != "NOT_A_GROUP" {
 		t.Errorf("leave a direct chat: %d %s", r.Status, r.Body)
 	}
-	upd := env.Do(t, "PATCH", group, key, map[string]any{"subject": "New", "announce": true}).Expect(t, 202, "update group")
-	if n := len(upd.Map(t)["items"].([]any)); n != 2 {
-		t.Errorf("group update queued %d commands", n)
+	var upd struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	env.Do(t, "PATCH", group, key, map[string]any{"subject": "New", "announce": true, "locked": false}).Expect(t, 202, "update group").JSON(t, &upd)
+	var payloads []string
+	for _, it := range upd.Items {
+		testutil.Eventually(t, 10*time.Second, func() bool { _, ok := owner.Command(it.ID); return ok }, "group update command")
+		cmd, _ := owner.Command(it.ID)
+		payloads = append(payloads, string(cmd.Payload))
+	}
+	if got := strings.Join(payloads, " "); len(payloads) != 3 || !strings.Contains(got, `"action":"subject","value":"New"`) ||
+		!strings.Contains(got, `"value":"announce"`) || !strings.Contains(got, `"value":"unlocked"`) {
+		t.Errorf("group update payloads: %s", got)
 	}
 	pic := env.Do(t, "PUT", group+"/picture", key, onePixelPNG, "Content-Type", "image/jpeg").Expect(t, 202, "picture")
 	if cmd := commandOf(t, owner, pic); !strings.Contains(string(cmd.Payload), `"action":"picture","value":"med_`) {

@@ -139,10 +139,12 @@ func (s *Server) UpdateGroup(c echo.Context, id api.SessionParam, group api.Grou
 		actions = append(actions, commands.GroupAction{Action: "description", Value: *in.Description})
 	}
 	if in.Announce != nil {
-		actions = append(actions, commands.GroupAction{Action: "settings", Value: onOff("announce", *in.Announce)})
+		actions = append(actions, commands.GroupAction{Action: "settings",
+			Value: pick(*in.Announce, commands.GroupSettingAnnounce, commands.GroupSettingNotAnnounce)})
 	}
 	if in.Locked != nil {
-		actions = append(actions, commands.GroupAction{Action: "settings", Value: onOff("locked", *in.Locked)})
+		actions = append(actions, commands.GroupAction{Action: "settings",
+			Value: pick(*in.Locked, commands.GroupSettingLocked, commands.GroupSettingUnlocked)})
 	}
 	if err := s.sendable(sess); err != nil {
 		return err
@@ -161,11 +163,11 @@ func (s *Server) UpdateGroup(c echo.Context, id api.SessionParam, group api.Grou
 	return c.JSON(http.StatusAccepted, map[string]any{"items": out})
 }
 
-func onOff(setting string, on bool) string {
+func pick(on bool, yes, no string) string {
 	if on {
-		return setting + ":on"
+		return yes
 	}
-	return setting + ":off"
+	return no
 }
 
 func (s *Server) sessionGroup(c echo.Context, id, group string) (control.Session, string, error) {
