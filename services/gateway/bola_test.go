@@ -116,6 +116,14 @@ func TestSessionTokens(t *testing.T) {
 	}
 	env.Do(t, "DELETE", "/v1/sessions/sx/tokens/"+tokID, key, nil).Expect(t, 204, "revoke")
 	bearer("GET", "/v1/sessions/sx", tok).Expect(t, 403, "revoked token")
+
+	// a token does not survive its session being deleted and re-created
+	tok2 := env.Do(t, "POST", "/v1/sessions/sy/tokens", key, map[string]any{}).Expect(t, 201, "token").Map(t)["token"].(string)
+	bearer("GET", "/v1/sessions/sy", tok2).Expect(t, 200, "fresh token")
+	env.Do(t, "DELETE", "/v1/sessions/sy", key, nil).Expect(t, 204, "delete session")
+	bearer("GET", "/v1/sessions/sy", tok2).Expect(t, 403, "token of a deleted session")
+	env.Session(t, key, "sy")
+	bearer("GET", "/v1/sessions/sy", tok2).Expect(t, 403, "token of a re-created session")
 }
 
 func TestAPIKeys(t *testing.T) {

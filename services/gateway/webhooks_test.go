@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wamesh/wamesh/pkg/control"
 	"github.com/wamesh/wamesh/pkg/natsx"
 	"github.com/wamesh/wamesh/pkg/queries"
+	"github.com/wamesh/wamesh/pkg/testutil"
 	"github.com/wamesh/wamesh/services/gateway/internal/gwtest"
 )
 
@@ -103,4 +105,8 @@ func TestInlineSessionWebhooks(t *testing.T) {
 	if len(items.Items) != 1 || items.Items[0].Sessions[0] != "s1" || items.Items[0].Events[0] != "message.received" {
 		t.Fatalf("inline webhooks %+v", items)
 	}
+	env.Do(t, "DELETE", "/v1/sessions/s1", key, nil).Expect(t, 204, "delete session")
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		return strings.Contains(string(env.Do(t, "GET", "/v1/webhooks", key, nil).Body), `"items":[]`)
+	}, "inline webhook outlived its session")
 }

@@ -106,7 +106,9 @@ func (s *Server) resolveToken(tok string) (Principal, bool) {
 	if !ok || rec.Revoked || rec.Tenant != c.Tenant || rec.Session != c.Session || !s.tenantActive(c.Tenant) {
 		return Principal{}, false
 	}
-	if sess, ok := s.sessions.Get(c.Session); !ok || sess.Tenant != c.Tenant {
+	// a token outlives neither its session nor a deletion: one minted before
+	// the session (re)appeared under the same id is refused
+	if sess, ok := s.sessions.Get(c.Session); !ok || sess.Tenant != c.Tenant || rec.CreatedAt.Before(sess.CreatedAt) {
 		return Principal{}, false
 	}
 	return Principal{Tenant: c.Tenant, ID: c.ID, Scopes: rec.Scopes, Session: c.Session}, true

@@ -193,7 +193,21 @@ func (s *Server) DeleteSession(c echo.Context, id api.SessionParam) error {
 	if err := s.sessions.waitGone(ctx, id); err != nil {
 		return err
 	}
+	s.deleteSessionWebhooks(ctx, principalOf(c).Tenant, id)
 	return c.NoContent(http.StatusNoContent)
+}
+
+// deleteSessionWebhooks removes the webhooks that only served a deleted
+// session (its inline webhooks); failures are logged, the session is gone.
+func (s *Server) deleteSessionWebhooks(ctx context.Context, tenant, session string) {
+	only := s.webhooks.All(func(_ string, w control.Webhook) bool {
+		return w.Tenant == tenant && len(w.Sessions) == 1 && w.Sessions[0] == session
+	})
+	for id := range only {
+		if err := s.kv.webhooks.Delete(ctx, id); err != nil {
+			s.log.WarnContext(ctx, "delete webhook of a deleted session", "webhook", id, "session", session, "err", err)
+		}
+	}
 }
 
 // RestartSession bumps Session.Restart; the owner reconnects.
