@@ -133,7 +133,10 @@ func (s *Server) echo(v *validator) *echo.Echo {
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
-	e.Use(otelecho.Middleware("wamesh-gateway"))
+	// spans for the API only: probes, metrics scrapes and static pages would drown them
+	e.Use(otelecho.Middleware("wamesh-gateway", otelecho.WithSkipper(func(c echo.Context) bool {
+		return !needsAuth(c.Request().URL.Path)
+	})))
 	if len(s.opts.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOrigins:  s.opts.CORSOrigins,
