@@ -164,7 +164,7 @@ type sendResult struct {
 func (s *Server) sendAndWait(c echo.Context, cmd commands.Command, dedup string, wait time.Duration) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), wait)
 	defer cancel()
-	ch := make(chan *nats.Msg, 64)
+	ch := make(chan *nats.Msg, 256) // every sent/failed event of the session passes here
 	for _, t := range []events.Type{events.MessageSent, events.MessageFailed} {
 		subj, err := events.Subject(cmd.Tenant, cmd.Session, t)
 		if err != nil {
