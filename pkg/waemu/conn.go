@@ -291,7 +291,16 @@ func (c *conn) linger() {
 
 const lingerTimeout = 2 * time.Second
 
-// kick sends a final stream error and closes the connection soon after.
+// kickCloseAfter is how long a kicked connection stays open for the client to
+// close it itself. whatsmeow answers replaced/device_removed by waiting for
+// the server to close, and its FrameSocket races (unsynchronised OnDisconnect
+// and closed fields) when a server close meets a local Disconnect. Leaving
+// the close to the client in the common case keeps -race runs of everything
+// built on the emulator clean; the timer only reaps clients that never close.
+const kickCloseAfter = 30 * time.Second
+
+// kick sends a final stream error; the client closes the connection, or the
+// server does after kickCloseAfter.
 func (c *conn) kick(streamErr waBinary.Node) {
 	c.stateMu.Lock()
 	c.kicked = true
@@ -303,7 +312,11 @@ func (c *conn) kick(streamErr waBinary.Node) {
 	}
 	c.srv.stateMu.Unlock()
 	_ = c.send(streamErr)
-	time.AfterFunc(lingerTimeout, c.close)
+	after := kickCloseAfter
+	if streamErr.Attrs["code"] == "515" {
+		after = lingerTimeout // the client reconnects at once and closes this socket itself
+	}
+	time.AfterFunc(after, c.close)
 }
 
 func (s *Server) dropConn(c *conn) {

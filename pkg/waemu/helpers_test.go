@@ -31,7 +31,11 @@ func startServer(t testing.TB) *Server {
 // startServerWith starts an emulator that fails the test on unhandled nodes.
 func startServerWith(t testing.TB, opts Options) *Server {
 	t.Helper()
-	srv, err := Start(t.Context(), opts)
+	// Not t.Context(): it is cancelled before cleanups run, and the server
+	// closing its connections under clients that are closing themselves trips
+	// whatsmeow's own FrameSocket race. Clients close first (LIFO cleanups),
+	// then srv.Close.
+	srv, err := Start(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}

@@ -13,7 +13,10 @@ import (
 // gateway under /sandbox/v1 (admin key required). The emulator's root key is
 // installed process-wide: a sandbox process can never reach real WhatsApp.
 func startSandbox(ctx context.Context, s *services, logger *slog.Logger) (func(), error) {
-	emu, err := waemu.Start(ctx, waemu.Options{Logger: logger.With("component", "waemu")})
+	// WithoutCancel: the emulator must outlive the services (closed by the
+	// returned func after they stop), or its closing connections would race
+	// the clients that are disconnecting.
+	emu, err := waemu.Start(context.WithoutCancel(ctx), waemu.Options{Logger: logger.With("component", "waemu")})
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: start emulator: %w", err)
 	}
