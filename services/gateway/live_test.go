@@ -98,7 +98,7 @@ func TestSSEReceivesAndResumes(t *testing.T) {
 	publishReceived(t, env, "acme", "s1", "two")
 	publishReceived(t, env, "acme", "s1", "three")
 
-	frames, _ = openSSE(t, env, key, "?sessions=s1", f.id)
+	frames, _ = openSSE(t, env, key, "?sessions=s1,s1", f.id)
 	if got := decodeText(t, next(t, frames).data); got != "two" {
 		t.Fatalf("resumed at %q, want two", got)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,6 +49,8 @@ func splitList(s *string) []string {
 // and reads the resume point from since or Last-Event-ID.
 func (s *Server) liveFilterOf(c echo.Context, sessions, types *string, since *int64) (liveFilter, error) {
 	f := liveFilter{Sessions: splitList(sessions), Types: splitList(types)}
+	slices.Sort(f.Sessions) // overlapping consumer filters are an error
+	f.Sessions = slices.Compact(f.Sessions)
 	p := principalOf(c)
 	if p.Session != "" {
 		if len(f.Sessions) > 1 || (len(f.Sessions) == 1 && f.Sessions[0] != p.Session) {
