@@ -133,7 +133,8 @@ func addChatUpdate(b *store.Batch, ev events.Event) error {
 	row := store.ChatRow{Tenant: ev.Tenant, Session: ev.Session, JID: chat, Type: chatType(chat),
 		Archived: u.Archived, ArchivedTS: ts, Pinned: u.Pinned, PinnedTS: ts}
 	if u.MutedUntil != nil {
-		row.Muted, row.MutedTS = ptr(u.MutedUntil.After(store.FromMicros(ts))), ts
+		row.Muted, row.MutedTS = ptr(!u.MutedUntil.IsZero()), ts
+		row.MutedUntil = store.Micros(*u.MutedUntil)
 	}
 	b.AddChat(row)
 	if u.MarkedRead != nil && *u.MarkedRead {

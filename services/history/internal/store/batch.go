@@ -126,6 +126,7 @@ type ChatRow struct {
 	StateTS                       int64
 	Archived, Pinned, Muted       *bool
 	ArchivedTS, PinnedTS, MutedTS int64
+	MutedUntil                    int64 // with Muted: end of the mute, 0 = not limited
 }
 
 // ContactRow updates a contact; empty fields keep the stored value.
@@ -257,6 +258,9 @@ func (b *Batch) AddChat(r ChatRow) {
 	}
 	mergeFlag(&cur.Archived, &cur.ArchivedTS, r.Archived, r.ArchivedTS)
 	mergeFlag(&cur.Pinned, &cur.PinnedTS, r.Pinned, r.PinnedTS)
+	if r.Muted != nil && (cur.Muted == nil || r.MutedTS >= cur.MutedTS) {
+		cur.MutedUntil = r.MutedUntil
+	}
 	mergeFlag(&cur.Muted, &cur.MutedTS, r.Muted, r.MutedTS)
 }
 

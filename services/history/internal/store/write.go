@@ -173,9 +173,9 @@ func flagSet(f string) string {
 
 var upsertChats = upsert{"chats",
 	[]string{"tenant", "session", "jid", "type", "name", "last_ts", "last_id", "state_ts",
-		"archived", "archived_ts", "pinned", "pinned_ts", "muted", "muted_ts"},
+		"archived", "archived_ts", "pinned", "pinned_ts", "muted", "muted_ts", "muted_until"},
 	[]string{"text", "text", "text", "text", "text", "bigint", "text", "bigint",
-		"boolean", "bigint", "boolean", "bigint", "boolean", "bigint"},
+		"boolean", "bigint", "boolean", "bigint", "boolean", "bigint", "bigint"},
 	`ON CONFLICT (tenant, session, jid) DO UPDATE SET
 	type = CASE WHEN chats.type = '' THEN excluded.type ELSE chats.type END,
 	last_ts = CASE WHEN excluded.last_ts > chats.last_ts OR (excluded.last_ts = chats.last_ts AND excluded.last_id > chats.last_id) THEN excluded.last_ts ELSE chats.last_ts END,
@@ -184,7 +184,8 @@ var upsertChats = upsert{"chats",
 	state_ts = CASE WHEN excluded.state_ts > chats.state_ts THEN excluded.state_ts ELSE chats.state_ts END,
 	` + flagSet("archived") + `,
 	` + flagSet("pinned") + `,
-	` + flagSet("muted") + `
+	` + flagSet("muted") + `,
+	muted_until = CASE WHEN excluded.muted IS NOT NULL AND (chats.muted IS NULL OR excluded.muted_ts >= chats.muted_ts) THEN excluded.muted_until ELSE chats.muted_until END
 	WHERE chats.type = '' OR excluded.last_ts > chats.last_ts OR (excluded.last_ts = chats.last_ts AND excluded.last_id > chats.last_id)
 	OR excluded.state_ts > chats.state_ts OR excluded.name <> ''
 	OR excluded.archived IS NOT NULL OR excluded.pinned IS NOT NULL OR excluded.muted IS NOT NULL`}
@@ -299,7 +300,7 @@ func writeChats(ctx context.Context, r runner, b *Batch) error {
 	return upsertChats.run(ctx, r, len(rows), func(i int, a []any) []any {
 		c := rows[i]
 		return append(a, c.Tenant, c.Session, c.JID, c.Type, c.Name, c.LastTS, c.LastID, c.StateTS,
-			c.Archived, c.ArchivedTS, c.Pinned, c.PinnedTS, c.Muted, c.MutedTS)
+			c.Archived, c.ArchivedTS, c.Pinned, c.PinnedTS, c.Muted, c.MutedTS, c.MutedUntil)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wamesh/wamesh/pkg/events"
 	"github.com/wamesh/wamesh/pkg/queries"
@@ -421,7 +422,7 @@ func testContactsAndChatState(t *testing.T, s store.Store) {
 	apply(t, s, scope.Received(alice, "m1", alice, "x", fixture.At(1)), scope.Received(alice, "m2", alice, "y", fixture.At(2)),
 		scope.ContactUpdated(alice, "777@lid", "Alice Smith", "", fixture.At(3)))
 	yes, no := true, false
-	later := fixture.At(100)
+	later := time.Now().Add(time.Hour)
 	apply(t, s, scope.ChatUpdated(events.ChatUpdatedData{Chat: alice, Archived: &yes, Pinned: &yes, MutedUntil: &later, Timestamp: fixture.At(5)}))
 	// An older update arriving late changes nothing; a read mark from
 	// another device covers both messages.
@@ -431,9 +432,14 @@ func testContactsAndChatState(t *testing.T, s store.Store) {
 	if err != nil || !c.Archived || !c.Pinned || !c.Muted || c.UnreadCount != 0 || c.Name != "Alice Smith" {
 		t.Fatalf("chat = %+v, %v", c, err)
 	}
+	ended := fixture.At(8)
 	apply(t, s, scope.ChatUpdated(events.ChatUpdatedData{Chat: alice, Archived: &no, Timestamp: fixture.At(7)}))
-	if c, _ := s.Chat(ctx, queries.ChatRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: alice}); c.Archived || !c.Pinned {
+	if c, _ := s.Chat(ctx, queries.ChatRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: alice}); c.Archived || !c.Pinned || !c.Muted {
 		t.Fatalf("after unarchive = %+v", c)
+	}
+	apply(t, s, scope.ChatUpdated(events.ChatUpdatedData{Chat: alice, MutedUntil: &ended, Timestamp: fixture.At(7)}))
+	if c, _ := s.Chat(ctx, queries.ChatRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: alice}); c.Muted {
+		t.Fatalf("mute that ended = %+v", c)
 	}
 	p, err := s.Contacts(ctx, queries.ContactsRequest{Tenant: scope.Tenant, Session: scope.Session, Search: "smith"})
 	if err != nil || len(p.Items) != 1 || p.Items[0].LID != "777@lid" || p.Items[0].PushName != "Push "+alice {
