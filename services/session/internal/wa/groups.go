@@ -14,10 +14,6 @@ import (
 
 const inviteLinkPrefix = "https://chat.whatsapp.com/"
 
-// groupActionPicture sets the group picture from a media id (the gateway's
-// commands.GroupActionPicture).
-const groupActionPicture = "picture"
-
 // groupJID parses a group JID and refuses direct chats with NOT_A_GROUP.
 func groupJID(s string) (types.JID, error) {
 	j, err := parseJID("group", s)
@@ -60,7 +56,7 @@ func (s *session) groupAction(ctx context.Context, cmd commands.Command) error {
 		return s.groupSetting(ctx, g, req.Value)
 	case "leave":
 		return cli.LeaveGroup(ctx, g)
-	case groupActionPicture:
+	case commands.GroupActionPicture:
 		data, _, _, err := s.fetchMedia(ctx, &commands.MediaRef{MediaID: req.Value})
 		if err != nil {
 			return err
@@ -108,13 +104,13 @@ func (e *participantError) Error() string {
 func (s *session) groupSetting(ctx context.Context, g types.JID, value string) error {
 	cli := s.cli()
 	switch value {
-	case "announce":
+	case commands.GroupSettingAnnounce:
 		return cli.SetGroupAnnounce(ctx, g, true)
-	case "not_announce":
+	case commands.GroupSettingNotAnnounce:
 		return cli.SetGroupAnnounce(ctx, g, false)
-	case "locked":
+	case commands.GroupSettingLocked:
 		return cli.SetGroupLocked(ctx, g, true)
-	case "unlocked":
+	case commands.GroupSettingUnlocked:
 		return cli.SetGroupLocked(ctx, g, false)
 	}
 	return badInput("group setting %q: want announce, not_announce, locked or unlocked", value)

@@ -16,13 +16,6 @@ import (
 	"github.com/wamesh/wamesh/pkg/events"
 )
 
-// blockRequest mirrors commands.BlockRequest (being added to pkg/commands by
-// the gateway); same JSON shape.
-type blockRequest struct {
-	JID   string `json:"jid"`   // user JID
-	Block bool   `json:"block"` // true blocks, false unblocks
-}
-
 // pairCodeValidity is how long WhatsApp accepts a pairing code.
 const pairCodeValidity = 3 * time.Minute
 
@@ -273,7 +266,7 @@ func (s *session) rpcContacts(ctx context.Context) (any, error) {
 func (s *session) rpcBlocklist(ctx context.Context, req commands.Request) (any, error) {
 	cli := s.cli()
 	if len(req.Payload) > 0 && string(req.Payload) != "null" && string(req.Payload) != "{}" {
-		r, err := payload[blockRequest](req)
+		r, err := payload[commands.BlockRequest](req)
 		if err != nil {
 			return nil, err
 		}
