@@ -34,7 +34,7 @@ type Config struct {
 	RetentionInterval time.Duration `env:"WAMESH_HISTORY_RETENTION_INTERVAL" envDefault:"1h"` // how often old rows are deleted
 	Passthrough       bool          `env:"WAMESH_HISTORY_PASSTHROUGH" envDefault:"false"`     // store metadata only, no message bodies
 	BatchSize         int           `env:"WAMESH_HISTORY_BATCH" envDefault:"500"`             // events per write transaction
-	Writers           int           `env:"WAMESH_HISTORY_WRITERS" envDefault:"2"`             // concurrent write transactions (Postgres; SQLite always 1)
+	Writers           int           `env:"WAMESH_HISTORY_WRITERS" envDefault:"4"`             // concurrent write transactions (Postgres; SQLite always 1)
 
 	// Shared is set by the all-in-one; zero when standalone.
 	Shared service.Shared
@@ -55,8 +55,8 @@ func (c *Config) Validate() error {
 	if c.BatchSize < 1 || c.BatchSize > 5000 {
 		errs = append(errs, fmt.Errorf("WAMESH_HISTORY_BATCH: expected 1 to 5000, got %d", c.BatchSize))
 	}
-	if c.Writers < 1 || c.Writers > 16 {
-		errs = append(errs, fmt.Errorf("WAMESH_HISTORY_WRITERS: expected 1 to 16, got %d", c.Writers))
+	if c.Writers < 1 || c.Writers > 8 {
+		errs = append(errs, fmt.Errorf("WAMESH_HISTORY_WRITERS: expected 1 to 8, got %d", c.Writers))
 	}
 	if c.DatabaseURL == "" && c.DataDir == "" {
 		errs = append(errs, errors.New("WAMESH_DATA_DIR: required when WAMESH_DATABASE_URL is empty"))

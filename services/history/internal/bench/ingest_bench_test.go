@@ -28,7 +28,7 @@ var runs atomic.Int64
 const eventsPerOp = 20000
 
 // Consumer settings: the service defaults for Postgres (WAMESH_HISTORY_WRITERS, WAMESH_HISTORY_BATCH).
-var writers, batchSize = envInt("WAMESH_HISTORY_WRITERS", 2), envInt("WAMESH_HISTORY_BATCH", 500)
+var writers, batchSize = envInt("WAMESH_HISTORY_WRITERS", 4), envInt("WAMESH_HISTORY_BATCH", 500)
 
 // BenchmarkIngest measures, in the same run and on the same Postgres:
 //   - copy: raw pgx CopyFrom of the rows a message event produces (one

@@ -3,13 +3,15 @@
 package ingest
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
+	jsoniter "github.com/json-iterator/go"
+
 	"github.com/wamesh/wamesh/pkg/events"
+	"github.com/wamesh/wamesh/pkg/ids"
 	"github.com/wamesh/wamesh/services/history/internal/store"
 )
 
@@ -28,11 +30,34 @@ type Options struct {
 // It returns an ErrPoison error for input that can never be stored; b is
 // unchanged then.
 func Add(b *store.Batch, raw []byte, opt Options) error {
-	ev, err := events.Decode(raw)
+	ev, err := decodeEvent(raw)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrPoison, err)
 	}
 	return AddEvent(b, ev, opt)
+}
+
+// fastJSON decodes like encoding/json, about twice as fast; decoding is a
+// fifth of the consumer's CPU.
+var fastJSON = jsoniter.ConfigCompatibleWithStandardLibrary
+
+// decodeEvent is events.Decode on fastJSON, with the same checks.
+func decodeEvent(raw []byte) (events.Event, error) {
+	var e events.Event
+	if err := fastJSON.Unmarshal(raw, &e); err != nil {
+		return events.Event{}, fmt.Errorf("%w: %w", events.ErrMalformed, err)
+	}
+	switch {
+	case e.SpecVersion != events.SpecVersion:
+		return events.Event{}, fmt.Errorf("%w: specversion %q", events.ErrMalformed, e.SpecVersion)
+	case e.ID == "":
+		return events.Event{}, fmt.Errorf("%w: missing id", events.ErrMalformed)
+	case e.EventType() == "":
+		return events.Event{}, fmt.Errorf("%w: type %q is not a wamesh type", events.ErrMalformed, e.Type)
+	case !ids.Valid(e.Tenant):
+		return events.Event{}, fmt.Errorf("%w: tenant %q", events.ErrMalformed, e.Tenant)
+	}
+	return e, nil
 }
 
 // AddEvent adds the rows of a decoded event to b.
@@ -119,7 +144,7 @@ func decode[T any](ev events.Event) (T, error) {
 	if len(ev.Data) == 0 || string(ev.Data) == "null" {
 		return v, errors.New("missing data")
 	}
-	if err := json.Unmarshal(ev.Data, &v); err != nil {
+	if err := fastJSON.Unmarshal(ev.Data, &v); err != nil {
 		return v, fmt.Errorf("decode payload: %w", err)
 	}
 	return v, nil

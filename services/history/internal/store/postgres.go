@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
+
+// defaultMaxConns sizes the pool when the URL does not (pool_max_conns):
+// the ingest writers plus the queries answered concurrently.
+const defaultMaxConns = 12
 
 // migrationLock is the pg_advisory_lock key serialising history migrations
 // across replicas ("wamesh-h" as an int64).
@@ -60,6 +65,9 @@ func OpenPostgres(ctx context.Context, url string) (Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse WAMESH_DATABASE_URL: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = max(cfg.MaxConns, defaultMaxConns) // writers plus concurrent queries
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
