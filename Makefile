@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 # Every module of the workspace, as package patterns (go.work is the list).
 PKGS = $(shell $(GO) list -m -f '{{.Path}}/...')
-STATICCHECK_VERSION ?= 2025.1.1
+STATICCHECK_VERSION ?= v0.8.2
 SANDBOX ?=
 RUN_ARGS ?=
 

@@ -157,6 +157,7 @@ func TestDockerfileBuild(t *testing.T) {
 
 func isMainPackage(t *testing.T, dir string) bool {
 	t.Helper()
+	//lint:ignore SA1019 build tags do not matter for these main packages
 	pkgs, err := parser.ParseDir(token.NewFileSet(), dir, nil, parser.PackageClauseOnly)
 	if err != nil {
 		t.Fatal(err)
@@ -167,6 +168,7 @@ func isMainPackage(t *testing.T, dir string) bool {
 
 func declaresVar(t *testing.T, dir, name string) bool {
 	t.Helper()
+	//lint:ignore SA1019 build tags do not matter for these main packages
 	pkgs, err := parser.ParseDir(token.NewFileSet(), dir, nil, parser.SkipObjectResolution)
 	if err != nil {
 		t.Fatal(err)

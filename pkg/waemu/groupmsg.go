@@ -35,10 +35,7 @@ func (s *Server) routeGroupMessage(m outgoing, node *waBinary.Node) {
 			return
 		}
 	}
-	var skmsg []waBinary.Node
-	for _, child := range node.GetChildrenByTag("enc") {
-		skmsg = append(skmsg, child)
-	}
+	skmsg := node.GetChildrenByTag("enc")
 	for _, user := range members {
 		p := s.phoneForUser(user)
 		if p == nil {

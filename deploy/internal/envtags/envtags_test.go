@@ -21,17 +21,18 @@ type level int
 func (l *level) UnmarshalText([]byte) error { return nil }
 
 type sample struct {
-	Inner    inner
-	Pointed  *inner `envPrefix:"P_"`
-	Plain    string `env:"PLAIN,required"`
-	Strict   string `env:"STRICT,notEmpty,file"`
-	Skipped  string `env:"-"`
-	NoTag    string
-	URL      url.URL `env:"URL"`
-	Level    level   `env:"LEVEL"`
-	Handler  http.Handler
-	Fn       func()
-	hidden   string `env:"HIDDEN"` //nolint:unused // unexported fields are never read
+	Inner   inner
+	Pointed *inner `envPrefix:"P_"`
+	Plain   string `env:"PLAIN,required"`
+	Strict  string `env:"STRICT,notEmpty,file"`
+	Skipped string `env:"-"`
+	NoTag   string
+	URL     url.URL `env:"URL"`
+	Level   level   `env:"LEVEL"`
+	Handler http.Handler
+	Fn      func()
+	//lint:ignore U1000 read by reflection only: unexported fields must be skipped
+	hidden   string `env:"HIDDEN"`
 	Prefixed struct {
 		Deep inner `envPrefix:"DEEP_"`
 	} `envPrefix:"OUTER_"`

@@ -131,7 +131,8 @@ func TestLimiter(t *testing.T) {
 	t.Parallel()
 	l := newLimiter(1, 1)
 	b := l.get("t:x", 2)
-	if !b.lim.Allow() || !b.lim.Allow() || b.lim.Allow() {
+	first, second, third := b.lim.Allow(), b.lim.Allow(), b.lim.Allow()
+	if !first || !second || third {
 		t.Fatal("burst of 2 not enforced")
 	}
 	if l.get("t:x", 2) != b || l.get("t:x", 5) == b {
