@@ -77,11 +77,16 @@ func newResource(cfg Config) (*resource.Resource, error) {
 }
 
 func newTracerProvider(ctx context.Context, cfg Config, res *resource.Resource) (*sdktrace.TracerProvider, error) {
+	// Without an exporter nothing reads recorded spans: root spans are not
+	// sampled. They still carry valid trace and span ids (non-recording), so
+	// logs get trace_id and traceparent propagates; only the recording cost
+	// goes. A caller's sampled traceparent is still honoured (ParentBased).
 	opts := []sdktrace.TracerProviderOption{
 		sdktrace.WithResource(res),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.NeverSample())),
 	}
 	if cfg.OTLPEndpoint != "" {
+		opts[1] = sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample()))
 		exporter, err := otlptracegrpc.New(ctx, endpointOption(cfg.OTLPEndpoint))
 		if err != nil {
 			return nil, fmt.Errorf("create otlp trace exporter: %w", err)

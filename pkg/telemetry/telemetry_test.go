@@ -114,7 +114,7 @@ func TestTraceParentRoundTrip(t *testing.T) {
 	defer span.End()
 	sc := span.SpanContext()
 	tp := telemetry.TraceParent(ctx)
-	if want := "00-" + sc.TraceID().String() + "-" + sc.SpanID().String() + "-01"; tp != want {
+	if want := "00-" + sc.TraceID().String() + "-" + sc.SpanID().String() + "-" + sc.TraceFlags().String(); tp != want {
 		t.Fatalf("TraceParent = %q, want %q", tp, want)
 	}
 	got := trace.SpanContextFromContext(telemetry.ContextWithTraceParent(context.Background(), tp))
