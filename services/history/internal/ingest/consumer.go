@@ -101,7 +101,7 @@ func (c *Consumer) ConsumerConfig() jetstream.ConsumerConfig {
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       applyTimeout + 30*time.Second,
-		MaxAckPending: max(10_000, 4*c.BatchSize),
+		MaxAckPending: max(10_000, 2*(c.Writers+1)*c.BatchSize),
 	}
 }
 
@@ -114,9 +114,11 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create history consumer: %w", err)
 	}
-	inbox := make(chan jetstream.Msg, 2*c.BatchSize)
+	// Keep every writer fed: one batch per writer in flight plus one ready.
+	buffered := (c.Writers + 1) * c.BatchSize
+	inbox := make(chan jetstream.Msg, buffered)
 	cc, err := cons.Consume(func(m jetstream.Msg) { inbox <- m },
-		jetstream.PullMaxMessages(2*c.BatchSize),
+		jetstream.PullMaxMessages(buffered),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			c.Log.Debug("history consumer", "err", err)
 		}))
