@@ -1,7 +1,10 @@
 package wa
 
 import (
+	"context"
 	"errors"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/wamesh/wamesh/pkg/ids"
 	"github.com/wamesh/wamesh/pkg/natsx"
 	"github.com/wamesh/wamesh/pkg/testutil"
+	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/types"
 )
 
@@ -225,4 +229,27 @@ func TestRestartWhilePairing(t *testing.T) {
 		t.Fatalf("scan the new code: %v", err)
 	}
 	wait[events.SessionConnectedData](e, events.SessionConnected, nil)
+}
+
+// A failed connect is returned to the caller (who retries), leaves nothing
+// running, and a later Start succeeds.
+func TestStartFailureIsRetryable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	m := e.manager("", "pod-a")
+	m.cfg.Configure = func(cli *whatsmeow.Client) {
+		cli.SetWebsocketHTTPClient(&http.Client{Transport: &http.Transport{
+			DialContext: func(context.Context, string, string) (net.Conn, error) { return nil, errors.New("no route") }}})
+	}
+	if err := m.Start(e.ctx, def("s1"), 1); err == nil {
+		t.Fatal("start without a reachable WhatsApp succeeded")
+	}
+	if len(m.Running()) != 0 {
+		t.Fatalf("running after a failed start: %v", m.Running())
+	}
+	m.cfg.Configure = e.srv.Configure
+	if err := m.Start(e.ctx, def("s1"), 1); err != nil {
+		t.Fatalf("second start: %v", err)
+	}
+	wait(e, events.SessionQR, func(events.SessionQRData) bool { return true })
 }

@@ -194,6 +194,10 @@ func (m *Manager) Start(ctx context.Context, def control.Session, epoch uint64) 
 	m.sessionsLock.Unlock()
 	if err := s.start(ctx); err != nil {
 		m.forget(s)
+		s.cancel() // ends a QR channel of the failed attempt
+		if cli := s.cli(); cli != nil {
+			cli.Disconnect()
+		}
 		return err
 	}
 	return nil
