@@ -86,6 +86,10 @@ func TestEndToEnd(t *testing.T) {
 	if rd.Recipient != bob.JID().String() {
 		t.Fatalf("read by %q, want %s", rd.Recipient, bob.JID())
 	}
+	if err := bob.MarkPlayed(owner.JID(), msgID); err != nil {
+		t.Fatalf("mark played: %v", err)
+	}
+	wait(e, events.MessagePlayed, func(d events.ReceiptData) bool { return len(d.IDs) > 0 && d.IDs[0] == msgID })
 
 	// Inbound.
 	inID, err := bob.SendText(e.ctx, owner.JID(), "hi owner")
