@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	jsoniter "github.com/json-iterator/go"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 
@@ -18,6 +19,9 @@ import (
 	"github.com/wamesh/wamesh/pkg/queries"
 	"github.com/wamesh/wamesh/services/history/internal/store"
 )
+
+// fastJSON encodes answers like encoding/json, about twice as fast.
+var fastJSON = jsoniter.ConfigCompatibleWithStandardLibrary
 
 // Version of the micro service.
 const Version = "1.0.0"
@@ -97,7 +101,7 @@ func (s *Server) respond(r micro.Request, data any, err error) {
 	var resp commands.Response
 	if err != nil {
 		resp.Error = s.toError(r.Subject(), err)
-	} else if raw, merr := json.Marshal(data); merr != nil {
+	} else if raw, merr := fastJSON.Marshal(data); merr != nil {
 		resp.Error = s.toError(r.Subject(), fmt.Errorf("marshal response: %w", merr))
 	} else {
 		resp.Data = raw

@@ -2,13 +2,17 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
+
+	jsoniter "github.com/json-iterator/go"
 
 	"github.com/wamesh/wamesh/pkg/events"
 	"github.com/wamesh/wamesh/pkg/queries"
 )
+
+// fastJSON decodes stored messages like encoding/json, about twice as fast.
+var fastJSON = jsoniter.ConfigCompatibleWithStandardLibrary
 
 const messageCols = "SELECT id, ts, data, status, error, revoked, edit_ts, edit_text, has_reactions, media_id FROM messages "
 
@@ -98,7 +102,7 @@ func (s *sqlStore) assemble(ctx context.Context, tenant, session string, rows []
 	out := make([]queries.Message, len(rows))
 	var edited, reacted, all []string
 	for i, r := range rows {
-		if err := json.Unmarshal([]byte(r.data), &out[i].MessageData); err != nil {
+		if err := fastJSON.UnmarshalFromString(r.data, &out[i].MessageData); err != nil {
 			return nil, fmt.Errorf("decode message %s: %w", r.id, err)
 		}
 		fillMessage(&out[i], r)
