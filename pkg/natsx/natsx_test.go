@@ -14,7 +14,8 @@ import (
 )
 
 func testConfig() Config {
-	return Config{Replicas: 1, EventsMaxAge: time.Hour, DedupWindow: time.Minute, MemberTTL: 5 * time.Second, LeaseTTL: 5 * time.Second}
+	return Config{Replicas: 1, EventsMaxAge: time.Hour, DedupWindow: time.Minute, MemberTTL: 5 * time.Second, LeaseTTL: 5 * time.Second,
+		MediaTTL: 24 * time.Hour, MediaMaxSize: 1 << 30}
 }
 
 func TestProvisionIsIdempotent(t *testing.T) {
@@ -61,8 +62,10 @@ func assertResources(ctx context.Context, t *testing.T, js jetstream.JetStream) 
 			t.Errorf("kv %s: %v", b, err)
 		}
 	}
-	if _, err := js.ObjectStore(ctx, ObjectStoreMedia); err != nil {
+	if os, err := js.ObjectStore(ctx, ObjectStoreMedia); err != nil {
 		t.Errorf("object store: %v", err)
+	} else if st, err := os.Status(ctx); err != nil || st.TTL() != 24*time.Hour {
+		t.Errorf("media TTL = %v (%v), want 24h", st, err)
 	}
 	leases, _ := js.KeyValue(ctx, BucketLeases)
 	st, err := leases.Status(ctx)

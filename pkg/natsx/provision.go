@@ -29,6 +29,8 @@ func Provision(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.Replicas,
 		Compression: false,
+		TTL:         cfg.MediaTTL,
+		MaxBytes:    cfg.MediaMaxSize,
 	}
 	if _, err := js.CreateOrUpdateObjectStore(ctx, oc); err != nil {
 		return fmt.Errorf("provision object store %s: %w", oc.Bucket, err)
