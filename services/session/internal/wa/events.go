@@ -227,6 +227,17 @@ func (s *session) onConnected(ctx context.Context) {
 		st.Status, st.Error, st.JID, st.LID, st.Phone, st.PushName = control.StatusConnected, "", d.JID, d.LID, d.Phone, d.PushName
 	})
 	s.publishLifecycle(ctx, events.SessionConnected, d)
+	if me.pushName != "" { // WhatsApp sends typing and presence only to online clients
+		go s.markOnline()
+	}
+}
+
+func (s *session) markOnline() {
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	if err := s.cli().SendPresence(ctx, types.PresenceAvailable); err != nil {
+		s.log.Debug("presence not sent", "err", err)
+	}
 }
 
 func (s *session) onPaired(ctx context.Context, evt *waevents.PairSuccess) {
