@@ -82,7 +82,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 func (e *Env) run(t testing.TB, srv *server.Server, opts []Option) error {
 	addr := testutil.FreeAddr(t)
 	cfg := gateway.Config{
-		NATS:     natsx.Config{URL: srv.ClientURL(), Replicas: 1, EventsMaxAge: time.Hour, DedupWindow: time.Minute, MemberTTL: 15 * time.Second, LeaseTTL: 15 * time.Second},
+		NATS:     natsx.Config{URL: srv.ClientURL(), Replicas: 1, EventsMaxAge: time.Hour, DedupWindow: time.Minute, MemberTTL: 15 * time.Second, LeaseTTL: 15 * time.Second, MediaMaxSize: -1},
 		HTTPAddr: addr, AdminKey: AdminKey, Shards: 64, MaxBodyBytes: 1 << 20, MaxUploadBytes: 8 << 20,
 		TenantRate: 0, KeyRate: 0, MaxWait: 10 * time.Second, JWTSecret: JWTSecret,
 	}
