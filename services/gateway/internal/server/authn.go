@@ -91,7 +91,7 @@ func (s *Server) resolveKey(key string) (Principal, bool) {
 		return Principal{}, false
 	}
 	k, ok := s.keys.Get(auth.HashKey(key))
-	if !ok || k.Revoked || (k.ExpiresAt != nil && time.Now().After(*k.ExpiresAt)) || !s.tenantActive(k.Tenant) {
+	if !ok || k.Revoked || (k.ExpiresAt != nil && time.Now().After(*k.ExpiresAt)) || !s.tenantActive(k.Tenant, k.CreatedAt) {
 		return Principal{}, false
 	}
 	return Principal{Tenant: k.Tenant, ID: k.ID, Scopes: k.Scopes}, true
@@ -103,7 +103,7 @@ func (s *Server) resolveToken(tok string) (Principal, bool) {
 		return Principal{}, false
 	}
 	rec, ok := s.tokRecs.Get(c.ID)
-	if !ok || rec.Revoked || rec.Tenant != c.Tenant || rec.Session != c.Session || !s.tenantActive(c.Tenant) {
+	if !ok || rec.Revoked || rec.Tenant != c.Tenant || rec.Session != c.Session || !s.tenantActive(c.Tenant, rec.CreatedAt) {
 		return Principal{}, false
 	}
 	// a token outlives neither its session nor a deletion: one minted before
@@ -114,9 +114,11 @@ func (s *Server) resolveToken(tok string) (Principal, bool) {
 	return Principal{Tenant: c.Tenant, ID: c.ID, Scopes: rec.Scopes, Session: c.Session}, true
 }
 
-func (s *Server) tenantActive(id string) bool {
+// tenantActive: the tenant exists, is enabled, and the credential created
+// at issued belongs to it, not to an earlier tenant deleted under the same id.
+func (s *Server) tenantActive(id string, issued time.Time) bool {
 	t, ok := s.tenants.Get(id)
-	return ok && !t.Disabled
+	return ok && !t.Disabled && !issued.Before(t.CreatedAt)
 }
 
 // requiredScope is the scope a tenant credential needs for a route.

@@ -1,12 +1,16 @@
 package server
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/wamesh/wamesh/pkg/control"
 	"github.com/wamesh/wamesh/pkg/ids"
@@ -107,7 +111,9 @@ func (s *Server) UpdateTenant(c echo.Context, id api.TenantParam) error {
 	return c.JSON(http.StatusOK, t)
 }
 
-// DeleteTenant removes a tenant; its keys and tokens stop working at once.
+// DeleteTenant removes a tenant with its API keys, session tokens and
+// webhooks, so a tenant re-created under the same id starts empty. A tenant
+// that still has sessions is refused: they own devices and data.
 func (s *Server) DeleteTenant(c echo.Context, id api.TenantParam) error {
 	if _, ok := s.tenants.Get(id); !ok {
 		return errTenantNotFound
@@ -117,13 +123,42 @@ func (s *Server) DeleteTenant(c echo.Context, id api.TenantParam) error {
 	}
 	ctx, cancel := writeCtx(c)
 	defer cancel()
-	if err := s.kv.tenants.Delete(ctx, id); err != nil {
+	if err := s.deleteTenantCredentials(ctx, id); err != nil {
 		return err
+	}
+	if err := s.kv.tenants.Delete(ctx, id); err != nil {
+		return fmt.Errorf("delete tenant: %w", err)
 	}
 	if err := s.tenants.waitGone(ctx, id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// deleteTenantCredentials deletes the tenant's API keys, session tokens and
+// webhooks. It runs before the tenant record goes, so a failure leaves the
+// tenant in place and the delete can be retried.
+func (s *Server) deleteTenantCredentials(ctx context.Context, tenant string) error {
+	keys := s.keys.All(func(_ string, k control.APIKey) bool { return k.Tenant == tenant })
+	if err := deleteKeys(ctx, s.kv.keys, keys); err != nil {
+		return err
+	}
+	toks := s.tokRecs.All(func(_ string, r TokenRecord) bool { return r.Tenant == tenant })
+	if err := deleteKeys(ctx, s.kv.tokens, toks); err != nil {
+		return err
+	}
+	hooks := s.webhooks.All(func(_ string, w control.Webhook) bool { return w.Tenant == tenant })
+	return deleteKeys(ctx, s.kv.webhooks, hooks)
+}
+
+// deleteKeys deletes every key of m from kv; one already gone is fine.
+func deleteKeys[T any](ctx context.Context, kv jetstream.KeyValue, m map[string]T) error {
+	for k := range m {
+		if err := kv.Delete(ctx, k); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return fmt.Errorf("delete %s/%s: %w", kv.Bucket(), k, err)
+		}
+	}
+	return nil
 }
 
 type keyCreate struct {
