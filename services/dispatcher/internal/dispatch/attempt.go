@@ -2,8 +2,10 @@ package dispatch
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/wamesh/wamesh/pkg/control"
@@ -97,13 +99,20 @@ func (e *endpoint) trip(res sender.Result) {
 	}
 }
 
+// succeeded hands the delivery to the settler, which acks it once its
+// attempt event is stored.
 func (e *endpoint) succeeded(ctx context.Context, m jetstream.Msg, w control.Webhook, dl delivery, n int, res sender.Result) {
 	if err := e.health.success(ctx); err != nil {
 		e.d.logger.Warn("record endpoint health", "webhook", w.ID, "err", err)
 	}
-	e.d.publishAttempt(ctx, events.WebhookSucceeded, w, dl, n, res, nil)
-	e.d.metrics.outcome(ctx, "delivered")
-	_ = m.Ack()
+	ev, err := e.d.attemptEvent(ctx, events.WebhookSucceeded, w, dl, n, res, nil)
+	if err != nil {
+		e.d.logger.Warn("publish delivery outcome", "webhook", w.ID, "type", string(events.WebhookSucceeded), "err", err)
+		e.d.metrics.outcome(ctx, "delivered")
+		_ = m.Ack()
+		return
+	}
+	e.settler.add(ctx, m, ev)
 }
 
 func (e *endpoint) failed(ctx context.Context, m jetstream.Msg, w control.Webhook, dl delivery, n int, res sender.Result) {
@@ -148,15 +157,35 @@ func (d *Dispatcher) keys(w control.Webhook) []signing.Key {
 	return keys
 }
 
-// publishAttempt records one attempt as a tenant-level event.
+// publishAttempt records one attempt as a tenant-level event and waits
+// until it is stored.
 func (d *Dispatcher) publishAttempt(ctx context.Context, t events.Type, w control.Webhook, dl delivery, n int, res sender.Result, next *time.Time) {
+	m, err := d.attemptEvent(ctx, t, w, dl, n, res, next)
+	if err == nil {
+		_, err = d.js.PublishMsg(ctx, m, jetstream.WithExpectStream(events.StreamName))
+	}
+	if err != nil {
+		d.logger.Warn("publish delivery outcome", "webhook", w.ID, "type", string(t), "err", err)
+	}
+}
+
+// attemptEvent builds the event message recording one attempt; its id
+// (and Nats-Msg-Id) is derived from the delivery, the outcome and the
+// attempt number, so publishing it twice stores it once.
+func (d *Dispatcher) attemptEvent(ctx context.Context, t events.Type, w control.Webhook, dl delivery, n int, res sender.Result, next *time.Time) (*nats.Msg, error) {
 	data := events.WebhookDeliveryData{
 		Webhook: w.ID, DeliveryID: dl.DeliveryID, EventID: dl.EventID, EventType: dl.EventType, Session: dl.Session,
 		Attempt: n, StatusCode: res.StatusCode, LatencyMS: res.Latency.Milliseconds(), Error: res.Reason(),
 		ResponseSnippet: res.Snippet, NextAttemptAt: next,
 	}
 	meta := events.Meta{Tenant: w.Tenant, ID: events.DeriveID("attempt", dl.DeliveryID, string(t), itoa(n)), Source: "/wamesh/webhooks/" + w.ID}
-	if _, err := events.PublishNew(ctx, d.js, t, meta, data); err != nil {
-		d.logger.Warn("publish delivery outcome", "webhook", w.ID, "type", string(t), "err", err)
+	ev, err := events.New(ctx, t, meta, data)
+	if err != nil {
+		return nil, fmt.Errorf("build %s event: %w", t, err)
 	}
+	m, err := events.Message(ev)
+	if err != nil {
+		return nil, fmt.Errorf("build %s event: %w", t, err)
+	}
+	return m, nil
 }

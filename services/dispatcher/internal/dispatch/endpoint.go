@@ -47,6 +47,7 @@ type endpoint struct {
 	limiter *rate.Limiter
 	breaker *breaker
 	health  *health
+	settler *settler     // acks deliveries once their attempt events are stored
 	backlog atomic.Int64 // messages waiting, as last seen
 
 	cancel context.CancelFunc
@@ -88,6 +89,8 @@ func (e *endpoint) update(w control.Webhook) {
 func (e *endpoint) run(ctx context.Context) {
 	defer close(e.done)
 	e.health = loadHealth(ctx, e.d.healthKV, e.id)
+	e.settler = e.d.startSettler(e.id)
+	defer e.settler.close() // after loop: no attempt is left to add to it
 	for ctx.Err() == nil {
 		cons, err := e.consumer(ctx)
 		if err != nil {

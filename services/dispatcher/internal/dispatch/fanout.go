@@ -101,9 +101,9 @@ func (d *Dispatcher) fanOut(ctx context.Context, m jetstream.Msg, pending chan<-
 
 // publishAsync publishes without waiting for the ack; when too many acks
 // are outstanding it waits for them to drain and tries again.
-func (d *Dispatcher) publishAsync(ctx context.Context, m *nats.Msg) (jetstream.PubAckFuture, error) {
+func (d *Dispatcher) publishAsync(ctx context.Context, m *nats.Msg, opts ...jetstream.PublishOpt) (jetstream.PubAckFuture, error) {
 	for {
-		fut, err := d.js.PublishMsgAsync(m)
+		fut, err := d.js.PublishMsgAsync(m, opts...)
 		if !errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
 			return fut, err
 		}
