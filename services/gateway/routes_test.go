@@ -136,14 +136,14 @@ func TestSessionLifecycle(t *testing.T) {
 	env := gwtest.Start(t)
 	key := env.Tenant(t, "ta")
 	created := env.Do(t, "POST", "/v1/sessions", key, map[string]any{"name": "gen", "pacing": map[string]any{"perMinute": 20, "burst": 5},
-		"proxy": "socks5://10.0.0.1:1080", "metadata": map[string]string{"team": "a"}}).Expect(t, 201, "create").Map(t)
+		"proxy": "socks5://93.184.215.14:1080", "metadata": map[string]string{"team": "a"}}).Expect(t, 201, "create").Map(t)
 	id := created["id"].(string)
 	if !strings.HasPrefix(id, "ses_") || created["status"] != "unknown" {
 		t.Fatalf("created %v", created)
 	}
 	kv, _ := env.JS.KeyValue(context.Background(), natsx.BucketSessions)
 	p := env.Do(t, "PATCH", "/v1/sessions/"+id, key, map[string]any{"name": "renamed", "stopped": true}).Expect(t, 200, "patch").Map(t)
-	if p["name"] != "renamed" || p["stopped"] != true || p["proxy"] != "socks5://10.0.0.1:1080" {
+	if p["name"] != "renamed" || p["stopped"] != true || p["proxy"] != "socks5://93.184.215.14:1080" {
 		t.Fatalf("patched %v", p)
 	}
 	if r := env.Do(t, "POST", "/v1/sessions/"+id+"/chats/4915112345678/messages", key, map[string]any{"type": "text", "text": "x"}); r.Status != 409 || r.Map(t)["code"] != "SESSION_NOT_CONNECTED" {

@@ -352,8 +352,10 @@ type Session struct {
 	Name      *string    `json:"name,omitempty"`
 	Pacing    *Pacing    `json:"pacing,omitempty"`
 	Phone     *string    `json:"phone,omitempty"`
-	Proxy     *string    `json:"proxy,omitempty"`
-	PushName  *string    `json:"pushName,omitempty"`
+
+	// Proxy proxy URL with its password masked (user:xxxxx@host)
+	Proxy    *string `json:"proxy,omitempty"`
+	PushName *string `json:"pushName,omitempty"`
 
 	// Status live status from the owner, "unknown" when none
 	Status    *string    `json:"status,omitempty"`
@@ -381,8 +383,10 @@ type SessionUpdate struct {
 	Metadata *Metadata `json:"metadata,omitempty"`
 	Name     *string   `json:"name,omitempty"`
 	Pacing   *Pacing   `json:"pacing,omitempty"`
-	Proxy    *string   `json:"proxy,omitempty"`
-	Stopped  *bool     `json:"stopped,omitempty"`
+
+	// Proxy socks5, http or https proxy URL; "" removes the proxy
+	Proxy   *string `json:"proxy,omitempty"`
+	Stopped *bool   `json:"stopped,omitempty"`
 }
 
 // Tenant defines model for Tenant.

@@ -25,6 +25,7 @@ type sessionView struct {
 
 func (s *Server) view(sess control.Session) sessionView {
 	v := sessionView{Session: sess, Status: "unknown"}
+	v.Proxy = maskProxy(sess.Proxy)
 	if st, ok := s.states.Get(sess.ID); ok && st.Tenant == sess.Tenant {
 		v.Status, v.JID, v.Phone, v.PushName, v.Error = st.Status, st.JID, st.Phone, st.PushName, st.Error
 	}
@@ -57,6 +58,9 @@ func (s *Server) CreateSession(c echo.Context) error {
 	}
 	if t, _ := s.tenants.Get(p.Tenant); t.MaxSessions > 0 && s.countSessions(p.Tenant) >= t.MaxSessions {
 		return problem(http.StatusConflict, codeQuotaExceeded, "the tenant's session quota is reached")
+	}
+	if err := s.checkProxy(c.Request().Context(), in.Proxy); err != nil {
+		return err
 	}
 	hooks, err := s.inlineWebhooks(c.Request().Context(), p.Tenant, in.ID, in.Webhooks)
 	if err != nil {
@@ -140,6 +144,9 @@ func (s *Server) UpdateSession(c echo.Context, id api.SessionParam) error {
 	}
 	var in sessionUpdate
 	if err := decode(c, &in); err != nil {
+		return err
+	}
+	if err := s.checkProxy(c.Request().Context(), deref(in.Proxy)); err != nil {
 		return err
 	}
 	sess, err := s.mutateSession(c, id, func(v *control.Session) {
