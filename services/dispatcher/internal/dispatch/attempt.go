@@ -21,7 +21,8 @@ const publishTimeout = 5 * time.Second
 // delayed nak for a retry, term when the retries are exhausted. release
 // frees the endpoint's slot as soon as the request is over, so recording the
 // outcome overlaps with the next requests.
-func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, release func()) {
+// md is m's metadata, nil if unreadable.
+func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, md *jetstream.MsgMetadata, release func()) {
 	dl, err := parseDelivery(m)
 	if err != nil {
 		e.d.logger.Warn("malformed delivery terminated", "webhook", e.id, "err", err)
@@ -41,7 +42,6 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, release func())
 		_ = m.Nak()
 		return
 	}
-	md, _ := m.Metadata()
 	n := dl.AttemptBase + 1
 	if md != nil {
 		n = dl.AttemptBase + int(md.NumDelivered)
@@ -55,12 +55,14 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, release func())
 	if !e.shape.ordered {
 		release() // ordered: the next request waits for this one's ack anyway
 	}
+	e.d.metrics.attempted(ctx, res)
+	if res.Delivered() {
+		e.succeeded(context.WithoutCancel(ctx), m, w, dl, n, res)
+		return
+	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
 	defer cancel()
-	e.d.metrics.attempted(pctx, res)
 	switch {
-	case res.Delivered():
-		e.succeeded(pctx, m, w, dl, n, res)
 	case res.Gone():
 		e.d.disable(pctx, w.ID, "endpoint returned 410 Gone")
 		e.d.publishAttempt(pctx, events.WebhookAttemptFailed, w, dl, n, res, nil)
@@ -100,7 +102,8 @@ func (e *endpoint) trip(res sender.Result) {
 }
 
 // succeeded hands the delivery to the settler, which acks it once its
-// attempt event is stored.
+// attempt event is stored. ctx is not cancelled by shutdown; waits are
+// bounded by publishTimeout (the hot path creates no timer).
 func (e *endpoint) succeeded(ctx context.Context, m jetstream.Msg, w control.Webhook, dl delivery, n int, res sender.Result) {
 	if err := e.health.success(ctx); err != nil {
 		e.d.logger.Warn("record endpoint health", "webhook", w.ID, "err", err)

@@ -164,14 +164,15 @@ func (e *endpoint) loop(ctx context.Context, cons jetstream.Consumer) {
 			e.d.logger.Debug("pull deliveries", "webhook", e.id, "err", err)
 			continue
 		}
-		if md, err := m.Metadata(); err == nil {
+		md, _ := m.Metadata() // parsed once per message: attempt needs it too
+		if md != nil {
 			e.backlog.Store(int64(md.NumPending))
 		}
 		inflight.Go(func() {
 			var once sync.Once
 			release := func() { once.Do(func() { <-slots }) }
 			defer release()
-			e.attempt(ctx, m, release)
+			e.attempt(ctx, m, md, release)
 		})
 	}
 }

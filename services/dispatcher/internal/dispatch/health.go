@@ -42,7 +42,8 @@ func loadHealth(ctx context.Context, kv jetstream.KeyValue, webhook string) *hea
 	return h
 }
 
-// success marks the endpoint healthy.
+// success marks the endpoint healthy. Clearing the stored time is bounded
+// by publishTimeout.
 func (h *health) success(ctx context.Context) error {
 	h.sinceLock.Lock()
 	was := h.since
@@ -51,6 +52,8 @@ func (h *health) success(ctx context.Context) error {
 	if was.IsZero() {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
+	defer cancel()
 	if err := h.kv.Delete(ctx, h.key); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return fmt.Errorf("clear health of %s: %w", h.key, err)
 	}

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -51,7 +52,12 @@ func (s *settler) close() {
 // add stores ev asynchronously and queues m to be acked once it is stored.
 func (s *settler) add(ctx context.Context, m jetstream.Msg, ev *nats.Msg) {
 	st := settlement{msg: m, event: ev, deadline: time.Now().Add(publishTimeout)}
-	fut, err := s.d.publishAsync(ctx, ev, jetstream.WithExpectStream(events.StreamName))
+	fut, err := s.d.js.PublishMsgAsync(ev, jetstream.WithExpectStream(events.StreamName))
+	if errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
+		wctx, cancel := context.WithDeadline(ctx, st.deadline)
+		fut, err = s.d.publishAsync(wctx, ev, jetstream.WithExpectStream(events.StreamName))
+		cancel()
+	}
 	if err != nil {
 		s.d.logger.Debug("queue delivery outcome", "webhook", s.webhook, "err", err)
 	} else {

@@ -124,12 +124,22 @@ func (s *Sender) setHeaders(h http.Header, r Request, now time.Time) {
 	for k, v := range r.Headers {
 		h.Set(k, v)
 	}
-	h.Set("Content-Type", ContentType)
-	h.Set("User-Agent", s.userAgent)
-	h.Set(signing.HeaderID, r.ID)
-	h.Set(signing.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
-	h.Set(signing.HeaderSignature, signing.Signature(r.Keys, r.ID, now, r.Body))
+	// Canonical keys assigned directly: Set would canonicalize (and
+	// allocate) the lower-case Standard Webhooks names on every request.
+	h["Content-Type"] = []string{ContentType}
+	h["User-Agent"] = []string{s.userAgent}
+	h[canonicalID] = []string{r.ID}
+	h[canonicalTimestamp] = []string{strconv.FormatInt(now.Unix(), 10)}
+	h[canonicalSignature] = []string{signing.Signature(r.Keys, r.ID, now, r.Body)}
 }
+
+// The signed headers in the canonical form net/http stores them in
+// (http.CanonicalHeaderKey of the signing.Header* names).
+const (
+	canonicalID        = "Webhook-Id"
+	canonicalTimestamp = "Webhook-Timestamp"
+	canonicalSignature = "Webhook-Signature"
+)
 
 // ParseRetryAfter reads a Retry-After value (delay seconds or an HTTP date),
 // capped at 24 h; 0 when absent or unreadable.
