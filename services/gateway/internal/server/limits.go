@@ -29,12 +29,17 @@ func newLimiter(tenantRate, keyRate int) *limiter {
 	return &limiter{tenantRate: tenantRate, keyRate: keyRate, buckets: map[string]*bucket{}}
 }
 
-func (l *limiter) get(name string, rps int) *bucket {
+// get returns the bucket kind+id allowing rps, nil when rps is off (<= 0).
+func (l *limiter) get(kind, id string, rps int) *bucket {
+	if rps <= 0 {
+		return nil
+	}
+	name := kind + id
 	l.bucketsLock.Lock()
 	defer l.bucketsLock.Unlock()
 	b, ok := l.buckets[name]
 	if !ok || b.rps != rps {
-		b = &bucket{lim: rate.NewLimiter(rate.Limit(rps), max(rps, 1)), rps: rps}
+		b = &bucket{lim: rate.NewLimiter(rate.Limit(rps), rps), rps: rps}
 		l.buckets[name] = b
 	}
 	return b
@@ -52,8 +57,8 @@ func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		if t, ok := s.tenants.Get(p.Tenant); ok && t.RateLimit > 0 {
 			trate = t.RateLimit
 		}
-		for _, b := range []*bucket{s.limits.get("t:"+p.Tenant, trate), s.limits.get("k:"+p.ID, s.limits.keyRate)} {
-			if b.rps <= 0 {
+		for _, b := range [2]*bucket{s.limits.get("t:", p.Tenant, trate), s.limits.get("k:", p.ID, s.limits.keyRate)} {
+			if b == nil {
 				continue
 			}
 			h := c.Response().Header()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -59,7 +58,7 @@ func (s *Server) SendMessage(c echo.Context, id api.SessionParam, chat api.ChatP
 	if err := s.enqueue(c.Request().Context(), cmd, dedup); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusAccepted, Accepted{ID: messageID, Status: "queued"})
+	return queued(c, messageID)
 }
 
 // idempotentMessageID derives the message id from the Idempotency-Key, so a
@@ -81,8 +80,7 @@ func (s *Server) waitParam(w *api.WaitParam) (time.Duration, error) {
 }
 
 func (s *Server) readSend(c echo.Context, sess control.Session) (commands.SendMessage, error) {
-	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	if mt == "multipart/form-data" {
+	if mediaType(c.Request().Header.Get(echo.HeaderContentType)) == "multipart/form-data" {
 		return s.readMultipartSend(c, sess)
 	}
 	var msg commands.SendMessage
@@ -182,7 +180,7 @@ func (s *Server) sendAndWait(c echo.Context, cmd commands.Command, dedup string,
 	for {
 		select {
 		case <-ctx.Done():
-			return c.JSON(http.StatusAccepted, Accepted{ID: cmd.MessageID, Status: "queued"})
+			return queued(c, cmd.MessageID)
 		case m := <-ch:
 			ev, err := events.Decode(m.Data)
 			if err != nil {

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -130,12 +131,36 @@ func TestIdempotentMessageID(t *testing.T) {
 func TestLimiter(t *testing.T) {
 	t.Parallel()
 	l := newLimiter(1, 1)
-	b := l.get("t:x", 2)
+	b := l.get("t:", "x", 2)
 	first, second, third := b.lim.Allow(), b.lim.Allow(), b.lim.Allow()
 	if !first || !second || third {
 		t.Fatal("burst of 2 not enforced")
 	}
-	if l.get("t:x", 2) != b || l.get("t:x", 5) == b {
+	if l.get("t:", "x", 2) != b || l.get("t:", "x", 5) == b {
 		t.Fatal("bucket not reused or not rebuilt on a new rate")
+	}
+	if l.get("t:", "x", 0) != nil {
+		t.Fatal("a rate of 0 is not off")
+	}
+}
+
+// queued writes exactly what c.JSON(202, Accepted{...}) writes.
+func TestQueuedMatchesJSON(t *testing.T) {
+	t.Parallel()
+	e := echo.New()
+	for _, id := range []string{"3EB0A1B2C3D4E5F6A7B8", "cmd_2pQx9", "", `a"b\c`, "ü<>&"} {
+		for _, target := range []string{"/", "/?pretty"} {
+			want, got := httptest.NewRecorder(), httptest.NewRecorder()
+			if err := e.NewContext(httptest.NewRequest(http.MethodPost, target, nil), want).JSON(http.StatusAccepted, Accepted{ID: id, Status: "queued"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := queued(e.NewContext(httptest.NewRequest(http.MethodPost, target, nil), got), id); err != nil {
+				t.Fatal(err)
+			}
+			if got.Code != want.Code || got.Body.String() != want.Body.String() || got.Header().Get(echo.HeaderContentType) != want.Header().Get(echo.HeaderContentType) {
+				t.Errorf("id %q %s: got %d %q %q, want %d %q %q", id, target, got.Code, got.Body, got.Header().Get(echo.HeaderContentType),
+					want.Code, want.Body, want.Header().Get(echo.HeaderContentType))
+			}
+		}
 	}
 }

@@ -42,6 +42,7 @@ func newValidator() (*validator, error) {
 		return nil, err
 	}
 	doc.Servers = nil
+	dropSecurity(doc)
 	r, err := legacy.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("openapi router: %w", err)
@@ -49,11 +50,48 @@ func newValidator() (*validator, error) {
 	return &validator{doc: doc, router: r}, nil
 }
 
+// dropSecurity removes the security requirements from the validator's copy
+// of the spec: authenticate checks credentials and scopes before validation
+// runs, and kin-openapi would only call a no-op authentication function for
+// each of them (about 1.5 µs a request).
+func dropSecurity(doc *openapi3.T) {
+	doc.Security = nil
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			op.Security = &openapi3.SecurityRequirements{}
+		}
+	}
+}
+
+// Validation options, shared by all requests (ValidateRequest only reads them).
+var (
+	validateAll = &openapi3filter.Options{
+		AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		MultiError:         true,
+	}
+	validateNoBody = &openapi3filter.Options{
+		AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		ExcludeRequestBody: true,
+		MultiError:         true,
+	}
+)
+
 // isUpload reports whether a content type is streamed rather than decoded:
 // multipart forms and binary bodies are checked by their handlers.
 func isUpload(contentType string) bool {
-	mt, _, _ := mime.ParseMediaType(contentType)
+	mt := mediaType(contentType)
 	return strings.HasPrefix(mt, "multipart/") || strings.HasPrefix(mt, "image/") || mt == "application/octet-stream"
+}
+
+// mediaType is the media type of a Content-Type value, "" when it cannot
+// be parsed. Plain JSON, the common case, is answered without parsing (and
+// without the parameter map mime.ParseMediaType allocates).
+func mediaType(contentType string) string {
+	if contentType == echo.MIMEApplicationJSON {
+		return contentType
+	}
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt
 }
 
 // streamedBody: the body is an upload the operation declares, checked by
@@ -64,8 +102,7 @@ func streamedBody(route *routers.Route, contentType string) bool {
 	if !isUpload(contentType) || route.Operation.RequestBody == nil || route.Operation.RequestBody.Value == nil {
 		return false
 	}
-	mt, _, _ := mime.ParseMediaType(contentType)
-	return route.Operation.RequestBody.Value.Content.Get(mt) != nil
+	return route.Operation.RequestBody.Value.Content.Get(mediaType(contentType)) != nil
 }
 
 func (v *validator) middleware(next echo.HandlerFunc) echo.HandlerFunc {
@@ -78,14 +115,11 @@ func (v *validator) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return next(c) // Echo answers 404/405
 		}
-		in := &openapi3filter.RequestValidationInput{
-			Request: r, PathParams: params, Route: route,
-			Options: &openapi3filter.Options{
-				AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
-				ExcludeRequestBody: streamedBody(route, r.Header.Get(echo.HeaderContentType)),
-				MultiError:         true,
-			},
+		opts := validateAll
+		if streamedBody(route, r.Header.Get(echo.HeaderContentType)) {
+			opts = validateNoBody
 		}
+		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: opts}
 		if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
 			return validationProblem(err)
 		}
