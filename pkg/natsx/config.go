@@ -17,7 +17,7 @@ type Config struct {
 	MemberTTL    time.Duration `env:"WAMESH_MEMBER_TTL" envDefault:"15s"`                 // membership heartbeat TTL
 	LeaseTTL     time.Duration `env:"WAMESH_LEASE_TTL" envDefault:"15s"`                  // shard lease TTL
 	MediaTTL     time.Duration `env:"WAMESH_MEDIA_TTL" envDefault:"720h"`                 // how long stored media is kept; 0 = forever
-	MediaMaxSize int64         `env:"WAMESH_MEDIA_STORE_MAX_BYTES" envDefault:"-1"`       // cap of the media object store; -1 = unlimited
+	MediaMaxSize int64         `env:"WAMESH_MEDIA_STORE_MAX_BYTES" envDefault:"-1"`       // cap of the media object store; -1 (or 0) = unlimited
 
 	// InProcess, when set, connects through this in-process server instead of
 	// URL (the all-in-one). It is never read from the environment.
@@ -42,8 +42,8 @@ func (c *Config) Validate() error {
 	if c.MediaTTL < 0 {
 		errs = append(errs, fmt.Errorf("WAMESH_MEDIA_TTL: expected 0 (forever) or a positive duration, got %s", c.MediaTTL))
 	}
-	if c.MediaMaxSize == 0 || c.MediaMaxSize < -1 {
-		errs = append(errs, fmt.Errorf("WAMESH_MEDIA_STORE_MAX_BYTES: expected -1 (unlimited) or a positive size, got %d", c.MediaMaxSize))
+	if c.MediaMaxSize < -1 {
+		errs = append(errs, fmt.Errorf("WAMESH_MEDIA_STORE_MAX_BYTES: expected -1 or 0 (unlimited) or a positive size, got %d", c.MediaMaxSize))
 	}
 	if c.LeaseTTL < time.Second {
 		errs = append(errs, fmt.Errorf("WAMESH_LEASE_TTL: expected at least 1s, got %s", c.LeaseTTL))
