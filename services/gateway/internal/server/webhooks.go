@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wamesh/wamesh/pkg/commands"
 	"github.com/wamesh/wamesh/pkg/control"
 	"github.com/wamesh/wamesh/pkg/ids"
 	"github.com/wamesh/wamesh/pkg/queries"
@@ -21,6 +22,16 @@ import (
 
 // defaultRotationGrace keeps the old secret valid after a rotation.
 const defaultRotationGrace = 24 * time.Hour
+
+// Timeouts of the dispatcher operations. The dispatcher allows
+// commands.TimeoutWhatsApp per operation, and a test delivery waits up to
+// 15 s for the endpoint, so the local 5 s would turn a slow but healthy
+// endpoint into a 504.
+const (
+	webhookTestTimeout   = 20 * time.Second
+	webhookReplayTimeout = commands.TimeoutWhatsApp + 5*time.Second
+	webhookRetryTimeout  = 10 * time.Second
+)
 
 var errWebhookNotFound = problem(http.StatusNotFound, codeWebhookNotFound, "no such webhook")
 
@@ -79,19 +90,27 @@ func (s *Server) newWebhook(ctx context.Context, tenant string, in webhookInput)
 }
 
 func (s *Server) applyWebhook(ctx context.Context, w *control.Webhook, in webhookInput) error {
+	if err := s.checkWebhook(ctx, w.Tenant, in); err != nil {
+		return err
+	}
+	setWebhook(w, in)
+	return nil
+}
+
+// checkWebhook validates input: the URL with the SSRF guard, the sessions
+// against the tenant's, the header names.
+func (s *Server) checkWebhook(ctx context.Context, tenant string, in webhookInput) error {
 	if in.URL != nil {
 		if err := s.opts.SSRF.ValidateURL(ctx, *in.URL); err != nil {
 			return urlProblem(err)
 		}
-		w.URL = *in.URL
 	}
 	if in.Sessions != nil {
 		for _, id := range *in.Sessions {
-			if sess, ok := s.sessions.Get(id); !ok || sess.Tenant != w.Tenant {
+			if sess, ok := s.sessions.Get(id); !ok || sess.Tenant != tenant {
 				return validation("sessions: unknown session " + id)
 			}
 		}
-		w.Sessions = *in.Sessions
 	}
 	if in.Headers != nil {
 		for name := range *in.Headers {
@@ -100,6 +119,13 @@ func (s *Server) applyWebhook(ctx context.Context, w *control.Webhook, in webhoo
 			}
 		}
 	}
+	return nil
+}
+
+// setWebhook copies the fields set in checked input; the others stay.
+func setWebhook(w *control.Webhook, in webhookInput) {
+	w.URL = ptrOr(in.URL, w.URL)
+	w.Sessions = ptrOr(in.Sessions, w.Sessions)
 	w.Events = ptrOr(in.Events, w.Events)
 	w.Headers = ptrOr(in.Headers, w.Headers)
 	w.Ordered = ptrOr(in.Ordered, w.Ordered)
@@ -109,7 +135,6 @@ func (s *Server) applyWebhook(ctx context.Context, w *control.Webhook, in webhoo
 	if in.Enabled != nil && *in.Enabled {
 		w.Disabled = ""
 	}
-	return nil
 }
 
 func urlProblem(err error) error {
@@ -185,14 +210,46 @@ func (s *Server) UpdateWebhook(c echo.Context, id api.WebhookParam) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	if err := s.applyWebhook(c.Request().Context(), &w, in); err != nil {
+	if err := s.checkWebhook(c.Request().Context(), w.Tenant, in); err != nil {
 		return err
 	}
-	w.UpdatedAt = time.Now().UTC()
-	if err := s.putWebhook(c, w); err != nil {
+	w, err = s.mutateWebhook(c, id, func(w *control.Webhook) { setWebhook(w, in) })
+	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, viewWebhook(w, false))
+}
+
+// maxWebhookWrites bounds the compare-and-swap attempts of one change. The
+// dispatcher writes webhooks too (auto-disable), so retries are expected.
+const maxWebhookWrites = 10
+
+// mutateWebhook applies fn to the stored webhook with compare-and-swap, so
+// neither a concurrent change nor the dispatcher's auto-disable is lost,
+// and waits for the cache.
+func (s *Server) mutateWebhook(c echo.Context, id string, fn func(*control.Webhook)) (control.Webhook, error) {
+	ctx, cancel := writeCtx(c)
+	defer cancel()
+	tenant := principalOf(c).Tenant
+	for attempt := 1; ; attempt++ {
+		w, rev, err := control.Get[control.Webhook](ctx, s.kv.webhooks, id)
+		if errors.Is(err, control.ErrNotFound) || (err == nil && w.Tenant != tenant) {
+			return w, errWebhookNotFound
+		}
+		if err != nil {
+			return w, err
+		}
+		fn(&w)
+		w.UpdatedAt = time.Now().UTC()
+		nrev, err := control.Update(ctx, s.kv.webhooks, id, w, rev)
+		if err != nil && attempt < maxWebhookWrites && ctx.Err() == nil {
+			continue
+		}
+		if err != nil {
+			return w, problem(http.StatusConflict, "CONFLICT", "webhook changed concurrently; retry")
+		}
+		return w, s.webhooks.waitRev(ctx, id, nrev)
+	}
 }
 
 // DeleteWebhook removes a webhook.
@@ -229,17 +286,20 @@ func (s *Server) RotateWebhookSecret(c echo.Context, id api.WebhookParam) error 
 	if in.GraceSeconds != nil {
 		grace = time.Duration(*in.GraceSeconds) * time.Second
 	}
-	now := time.Now().UTC()
-	expires := now.Add(grace)
-	secrets := []control.Secret{{Value: newSecret()}}
-	for _, old := range w.ActiveSecrets(now) {
-		if old.ExpiresAt == nil || old.ExpiresAt.After(expires) {
-			old.ExpiresAt = &expires
+	secret := newSecret()
+	w, err = s.mutateWebhook(c, w.ID, func(w *control.Webhook) {
+		now := time.Now().UTC()
+		expires := now.Add(grace)
+		secrets := []control.Secret{{Value: secret}}
+		for _, old := range w.ActiveSecrets(now) {
+			if old.ExpiresAt == nil || old.ExpiresAt.After(expires) {
+				old.ExpiresAt = &expires
+			}
+			secrets = append(secrets, old)
 		}
-		secrets = append(secrets, old)
-	}
-	w.Secrets, w.UpdatedAt = secrets, now
-	if err := s.putWebhook(c, w); err != nil {
+		w.Secrets = secrets
+	})
+	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, viewWebhook(w, true))
@@ -267,7 +327,7 @@ func (s *Server) RetryDelivery(c echo.Context, id api.WebhookParam, delivery str
 	}
 	var out queries.WebhookRetryResult
 	req := queries.WebhookRetryRequest{Tenant: w.Tenant, Webhook: w.ID, DeliveryID: delivery}
-	if err := s.query(c, queries.ServiceDispatcher, queries.OpWebhookRetry, req, &out); err != nil {
+	if err := s.dispatcher(c, queries.OpWebhookRetry, webhookRetryTimeout, req, &out); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusAccepted, out)
@@ -289,7 +349,7 @@ func (s *Server) ReplayWebhook(c echo.Context, id api.WebhookParam) error {
 	}
 	var out queries.WebhookReplayResult
 	req := queries.WebhookReplayRequest{Tenant: w.Tenant, Webhook: w.ID, Since: in.Since}
-	if err := s.query(c, queries.ServiceDispatcher, queries.OpWebhookReplay, req, &out); err != nil {
+	if err := s.dispatcher(c, queries.OpWebhookReplay, webhookReplayTimeout, req, &out); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusAccepted, out)
@@ -302,10 +362,17 @@ func (s *Server) TestWebhook(c echo.Context, id api.WebhookParam) error {
 		return err
 	}
 	var out queries.WebhookTestResult
-	if err := s.query(c, queries.ServiceDispatcher, queries.OpWebhookTest, queries.WebhookTestRequest{Tenant: w.Tenant, Webhook: w.ID}, &out); err != nil {
+	if err := s.dispatcher(c, queries.OpWebhookTest, webhookTestTimeout, queries.WebhookTestRequest{Tenant: w.Tenant, Webhook: w.ID}, &out); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// dispatcher calls a dispatcher operation with its own timeout.
+func (s *Server) dispatcher(c echo.Context, op string, timeout time.Duration, req, out any) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
+	defer cancel()
+	return queries.Call(ctx, s.nc, queries.ServiceDispatcher, op, req, out)
 }
 
 // reservedHeaders are set by the dispatcher or the transport.
