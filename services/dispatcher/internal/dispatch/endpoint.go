@@ -150,6 +150,8 @@ func (e *endpoint) loop(ctx context.Context, cons jetstream.Consumer) {
 	slots := make(chan struct{}, e.shape.concurrency)
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
+	jobs := make(chan job) // to an idle worker
+	defer close(jobs)      // before inflight.Wait: idle workers end
 	for ctx.Err() == nil {
 		if !e.admit(ctx, slots) {
 			continue
@@ -168,12 +170,37 @@ func (e *endpoint) loop(ctx context.Context, cons jetstream.Consumer) {
 		if md != nil {
 			e.backlog.Store(int64(md.NumPending))
 		}
-		inflight.Go(func() {
-			var once sync.Once
-			release := func() { once.Do(func() { <-slots }) }
-			defer release()
-			e.attempt(ctx, m, md, release)
-		})
+		j := job{msg: m, md: md, slots: slots}
+		select {
+		case jobs <- j:
+		default: // every worker busy: one more, kept for the loop's lifetime
+			inflight.Go(func() { e.work(ctx, j, jobs) })
+		}
+	}
+}
+
+// job is one message for a worker; the loop took one of slots for it.
+type job struct {
+	msg   jetstream.Msg
+	md    *jetstream.MsgMetadata
+	slots chan struct{}
+}
+
+// work runs attempts until jobs is closed. Workers outlive their attempts
+// so that each delivery does not start a goroutine and grow its stack
+// again; there are as many as attempts ever ran (or were being recorded)
+// at once.
+func (e *endpoint) work(ctx context.Context, j job, jobs <-chan job) {
+	for ok := true; ok; j, ok = <-jobs {
+		released := false
+		release := func() {
+			if !released {
+				released = true
+				<-j.slots
+			}
+		}
+		e.attempt(ctx, j.msg, j.md, release)
+		release()
 	}
 }
 
