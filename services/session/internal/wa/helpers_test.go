@@ -94,6 +94,9 @@ func (e *env) closeManager(m *Manager) {
 			live[id] = e.rec.count(id, events.SessionDisconnected)
 		}
 	}
+	// Let in-flight events finish first: whatsmeow sends their deferred acks
+	// without holding its socket lock.
+	testutil.Eventually(e.t, 10*time.Second, func() bool { return m.inFlight.Load() == 0 }, "events handled")
 	_ = e.srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -82,6 +83,7 @@ type Manager struct {
 	sessions     map[string]*session
 
 	handleTimeout time.Duration // bound of one WhatsApp event's publishing
+	inFlight      atomic.Int64  // WhatsApp events being handled right now
 }
 
 // openTimeout bounds NewManager's I/O (device store migrations, NATS lookups).

@@ -133,6 +133,8 @@ func (s *session) newClient(ctx context.Context) error {
 		if s.cli() != cli {
 			return true // ignore: a replaced client's last events
 		}
+		s.m.inFlight.Add(1)
+		defer s.m.inFlight.Add(-1)
 		return s.handle(evt)
 	})
 	if s.def.Proxy != "" {
