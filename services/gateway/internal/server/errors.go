@@ -27,6 +27,10 @@ const (
 	codeQRUnavailable    = "QR_UNAVAILABLE" // session is paired or not yet showing a QR (409)
 )
 
+// errUploadRead wraps a failure to read the client's upload, as opposed to
+// a failure of the object store (see uploadError).
+var errUploadRead = errors.New("read upload")
+
 // problem builds a *httpx.Problem error.
 func problem(status int, code, detail string) *httpx.Problem {
 	return httpx.NewProblem(status, code, detail)

@@ -236,7 +236,7 @@ func (s *Server) SetGroupPicture(c echo.Context, id api.SessionParam, group api.
 	}
 	info, err := s.storeMedia(c.Request().Context(), sess, c.Request().Body, "image/jpeg", "")
 	if err != nil {
-		return multipartError(err)
+		return uploadError(err)
 	}
 	if info.Size == 0 {
 		return validation("body: an image is required")

@@ -39,9 +39,11 @@ type mediaInfo struct {
 var errMediaNotFound = problem(http.StatusNotFound, codeMediaNotFound, "no such media")
 
 // storeMedia streams r into the object store under a new media id. The
-// content type is taken from mimetype or sniffed from the first bytes.
+// content type is taken from mimetype or sniffed from the first bytes. A
+// failure to read r is wrapped in errUploadRead; see uploadError.
 func (s *Server) storeMedia(ctx context.Context, sess control.Session, r io.Reader, mimetype, fileName string) (mediaInfo, error) {
-	br := bufio.NewReaderSize(r, 512)
+	upload := &uploadReader{r: r}
+	br := bufio.NewReaderSize(upload, 512)
 	if mimetype == "" || mimetype == "application/octet-stream" {
 		head, _ := br.Peek(512)
 		mimetype = http.DetectContentType(head)
@@ -53,10 +55,38 @@ func (s *Server) storeMedia(ctx context.Context, sess control.Session, r io.Read
 		Metadata: map[string]string{metaMimetype: mimetype, metaFileName: fileName},
 	}
 	info, err := s.media.Put(ctx, meta, br)
+	if upload.err != nil {
+		return mediaInfo{}, fmt.Errorf("%w: %w", errUploadRead, upload.err)
+	}
 	if err != nil {
 		return mediaInfo{}, fmt.Errorf("store media: %w", err)
 	}
 	return mediaInfo{ID: id, Mimetype: mimetype, Size: int64(info.Size), FileName: fileName}, nil
+}
+
+// uploadReader remembers the error of the client's body, to tell it from
+// an object store failure.
+type uploadReader struct {
+	r   io.Reader
+	err error // first error other than io.EOF
+}
+
+func (u *uploadReader) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	if err != nil && err != io.EOF && u.err == nil {
+		u.err = err
+	}
+	return n, err
+}
+
+// uploadError maps a storeMedia failure: 413 for a body over the limit, 400
+// when the client's body could not be read. An object store failure is
+// returned as is: 500 INTERNAL, logged, never blamed on the client.
+func uploadError(err error) error {
+	if errors.Is(err, errUploadRead) {
+		return multipartError(err)
+	}
+	return err
 }
 
 // storeBase64 moves inline base64 content into the object store so commands
@@ -106,7 +136,7 @@ func (s *Server) UploadMedia(c echo.Context, id api.SessionParam) error {
 		}
 		info, err := s.storeMedia(c.Request().Context(), sess, part, part.Header.Get(echo.HeaderContentType), part.FileName())
 		if err != nil {
-			return multipartError(err)
+			return uploadError(err)
 		}
 		return c.JSON(http.StatusCreated, info)
 	}

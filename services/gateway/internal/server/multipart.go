@@ -25,13 +25,14 @@ func multipartReader(c echo.Context) (*multipart.Reader, error) {
 	return mr, nil
 }
 
-// multipartError keeps 413 for an oversized body and calls the rest malformed.
+// multipartError maps an error reading the request body: 413 for an
+// oversized body, 400 for the rest.
 func multipartError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return toProblem(mbe)
 	}
-	return problem(http.StatusBadRequest, codeMalformed, "cannot read multipart body: "+err.Error())
+	return problem(http.StatusBadRequest, codeMalformed, "cannot read the request body: "+err.Error())
 }
 
 // readMultipartSend streams the "file" part into the object store and reads
@@ -58,7 +59,7 @@ func (s *Server) readMultipartSend(c echo.Context, sess control.Session) (comman
 			}
 			info, err := s.storeMedia(c.Request().Context(), sess, part, part.Header.Get(echo.HeaderContentType), part.FileName())
 			if err != nil {
-				return msg, multipartError(err)
+				return msg, uploadError(err)
 			}
 			stored = &info
 			continue
