@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
@@ -12,17 +13,23 @@ import (
 	"github.com/wamesh/wamesh/pkg/commands"
 )
 
+// idleBucket is how long a bucket may go unused before it is evicted. A
+// bucket refills within a second or so, so evicting it changes no decision.
+const idleBucket = 10 * time.Minute
+
 // limiter holds one token bucket per tenant and one per key/token.
 type limiter struct {
 	tenantRate, keyRate int
 
 	bucketsLock sync.Mutex
 	buckets     map[string]*bucket
+	swept       time.Time // last eviction of idle buckets
 }
 
 type bucket struct {
-	lim *rate.Limiter
-	rps int
+	lim  *rate.Limiter
+	rps  int
+	used time.Time // last get; guarded by bucketsLock
 }
 
 func newLimiter(tenantRate, keyRate int) *limiter {
@@ -35,14 +42,31 @@ func (l *limiter) get(kind, id string, rps int) *bucket {
 		return nil
 	}
 	name := kind + id
+	now := time.Now()
 	l.bucketsLock.Lock()
 	defer l.bucketsLock.Unlock()
+	if now.Sub(l.swept) >= idleBucket {
+		l.evictIdle(now)
+	}
 	b, ok := l.buckets[name]
 	if !ok || b.rps != rps {
 		b = &bucket{lim: rate.NewLimiter(rate.Limit(rps), rps), rps: rps}
 		l.buckets[name] = b
 	}
+	b.used = now
 	return b
+}
+
+// evictIdle drops the buckets unused for idleBucket, so keys, tokens and
+// tenants that went away do not keep one forever. It runs under
+// bucketsLock at most once per idleBucket.
+func (l *limiter) evictIdle(now time.Time) {
+	for name, b := range l.buckets {
+		if now.Sub(b.used) >= idleBucket {
+			delete(l.buckets, name)
+		}
+	}
+	l.swept = now
 }
 
 // rateLimit applies the tenant bucket then the key bucket; a refused request
