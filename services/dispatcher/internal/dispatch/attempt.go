@@ -7,6 +7,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/time/rate"
 
 	"github.com/wamesh/wamesh/pkg/control"
 	"github.com/wamesh/wamesh/pkg/events"
@@ -76,6 +77,9 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, md *jetstream.M
 // is still being worked on so a long wait does not trigger a redelivery.
 // False when ctx ended.
 func (e *endpoint) paced(ctx context.Context, m jetstream.Msg) bool {
+	if e.limiter.Limit() == rate.Inf {
+		return true // no rate limit: skip the reservation and its allocation
+	}
 	r := e.limiter.Reserve()
 	for wait := r.Delay(); wait > 0; wait = r.Delay() {
 		step := min(wait, e.d.opt.AckWait/2)
