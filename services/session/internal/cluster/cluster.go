@@ -84,11 +84,14 @@ func (c *Cluster) Owned() []int {
 // released.
 func (c *Cluster) Run(ctx context.Context) error {
 	if err := c.open(ctx); err != nil {
+		c.leaveAfterFailedStart()
 		return ignoreIfDone(ctx, err)
 	}
 	wctx, stopWatches := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWatches()
 	if err := c.startWatches(wctx); err != nil {
+		stopWatches() // no heartbeat may land after the leave
+		c.leaveAfterFailedStart()
 		return ignoreIfDone(ctx, err)
 	}
 	var renewers sync.WaitGroup
@@ -100,6 +103,22 @@ func (c *Cluster) Run(ctx context.Context) error {
 	stopWatches()
 	renewers.Wait()
 	return nil
+}
+
+// leaveAfterFailedStart deletes this pod's membership key when Run ends
+// before serving. The first heartbeat may have been written even when its
+// call failed (ctx cancelled after the server stored it), and a member key
+// left behind would make the others assign shards to a pod that is gone
+// until the TTL expires.
+func (c *Cluster) leaveAfterFailedStart() {
+	if c.members == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := c.members.leave(ctx); err != nil {
+		c.opts.Logger.Warn("leave membership failed", "err", err)
+	}
 }
 
 // ignoreIfDone drops err when ctx ended: a shutdown during start-up is not
