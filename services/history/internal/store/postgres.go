@@ -59,6 +59,26 @@ func (r pgRunner) query(ctx context.Context, sql string, args []any, each func(s
 	return rows.Err()
 }
 
+// pipeRunner queues a write transaction's statements into one pgx.Batch.
+// SendBatch sends them in one round trip (instead of BEGIN, one per
+// statement and COMMIT) and Postgres runs them as one implicit
+// transaction, committed at the pipeline's Sync: all or nothing, and
+// committed once Close returns nil. Writes only: nothing reads results.
+type pipeRunner struct {
+	b *pgx.Batch
+}
+
+func (pipeRunner) arrays() bool { return true }
+
+func (r pipeRunner) exec(_ context.Context, sql string, args ...any) (int64, error) {
+	r.b.Queue(sql, args...)
+	return 0, nil
+}
+
+func (pipeRunner) query(context.Context, string, []any, func(scanner) error) error {
+	return errPipelineRead
+}
+
 // OpenPostgres connects to url, applies migrations under an advisory lock
 // and returns the Postgres Store.
 func OpenPostgres(ctx context.Context, url string) (Store, error) {
@@ -80,7 +100,11 @@ func OpenPostgres(ctx context.Context, url string) (Store, error) {
 	return &sqlStore{
 		read: pgRunner{q: pool},
 		inTx: func(ctx context.Context, fn func(runner) error) error {
-			return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return fn(pgRunner{q: tx}) })
+			var b pgx.Batch
+			if err := fn(pipeRunner{b: &b}); err != nil {
+				return err
+			}
+			return pool.SendBatch(ctx, &b).Close()
 		},
 		ping:  pool.Ping,
 		close: func() error { pool.Close(); return nil },
