@@ -30,6 +30,8 @@ type ledger struct {
 	inStart    int                 // Start calls in progress
 	maxInStart int                 // most Start calls in progress at once
 	violations []string
+	trail      map[string][]string // session -> "start <name>" / "delete", in call order
+	failDelete map[string]int      // session -> Delete calls still to fail
 }
 
 func newLedger() *ledger {
@@ -37,7 +39,8 @@ func newLedger() *ledger {
 		owner: map[string]string{}, starts: map[string]int{}, stops: map[string][]string{},
 		deletes: map[string]int{}, defs: map[string]control.Session{}, epochs: map[string]uint64{},
 		executed: map[string][]string{}, execPod: map[string][]string{}, acked: map[string]int{},
-		failOnce: map[string]bool{}, failStart: map[string]bool{},
+		failOnce: map[string]bool{}, failStart: map[string]bool{}, trail: map[string][]string{},
+		failDelete: map[string]int{},
 	}
 }
 
@@ -99,6 +102,7 @@ func (f *fakeSessions) Start(ctx context.Context, s control.Session, epoch uint6
 		f.l.violate("%s started %s with epoch %d below %d", f.pod, s.ID, epoch, prev)
 	}
 	f.l.owner[s.ID] = f.pod
+	f.l.trail[s.ID] = append(f.l.trail[s.ID], "start "+s.Name)
 	f.l.starts[s.ID]++
 	f.l.defs[s.ID] = s
 	f.l.epochs[s.ID] = epoch
@@ -117,10 +121,16 @@ func (f *fakeSessions) Stop(_ context.Context, session, reason string) {
 func (f *fakeSessions) Delete(_ context.Context, session string) error {
 	f.l.lock.Lock()
 	defer f.l.lock.Unlock()
+	if f.l.failDelete[session] > 0 {
+		f.l.failDelete[session]--
+		f.l.trail[session] = append(f.l.trail[session], "delete failed")
+		return errTransient
+	}
 	if f.l.owner[session] == f.pod {
 		delete(f.l.owner, session)
 	}
 	f.l.deletes[session]++
+	f.l.trail[session] = append(f.l.trail[session], "delete")
 	return nil
 }
 

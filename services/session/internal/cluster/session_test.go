@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -150,4 +151,99 @@ func TestCommandBeforeSessionIsKnown(t *testing.T) {
 	}, "commands ran after the session appeared")
 	// Order is not asserted: nak'd commands of a not-yet-known session come
 	// back by their own timers (see README, delivery semantics).
+}
+
+// TestDeleteThenRecreate: a session deleted and at once re-created with the
+// same id is wiped first and then started with its new definition, even
+// when both changes arrive while the old worker is busy (here: in Start).
+func TestDeleteThenRecreate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 4, 15*time.Second)
+	gate := make(chan struct{})
+	e.l.lock.Lock()
+	e.l.startGate = gate
+	e.l.lock.Unlock()
+	e.putSession("s1", func(s *control.Session) { s.Name = "old" })
+	in := e.start("pod-a")
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		e.l.lock.Lock()
+		defer e.l.lock.Unlock()
+		return e.l.inStart == 1
+	}, "first Start in progress")
+
+	if err := e.kv(natsx.BucketSessions).Delete(testutil.Context(t), "s1"); err != nil {
+		t.Fatal(err)
+	}
+	e.putSession("s1", func(s *control.Session) { s.Name = "new"; s.Tenant = "t2" })
+	// Both changes reached the shard while the old worker is still in Start.
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		return pendingName(in.c, "s1") == "new"
+	}, "re-created definition handed to the shard")
+	e.l.lock.Lock()
+	e.l.startGate = nil
+	e.l.lock.Unlock()
+	gate <- struct{}{}
+
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		e.l.lock.Lock()
+		defer e.l.lock.Unlock()
+		return len(e.l.trail["s1"]) == 3
+	}, "old start, delete, new start")
+	e.l.lock.Lock()
+	trail := append([]string(nil), e.l.trail["s1"]...)
+	def := e.l.defs["s1"]
+	e.l.lock.Unlock()
+	if want := []string{"start old", "delete", "start new"}; !slices.Equal(trail, want) {
+		t.Errorf("calls %v, want %v", trail, want)
+	}
+	if def.Tenant != "t2" || e.l.ownerOf("s1") != "pod-a" {
+		t.Errorf("running definition %+v owner %q, want the re-created one on pod-a", def, e.l.ownerOf("s1"))
+	}
+	in.stop(t, false)
+}
+
+// TestDeleteRetried: a failed Delete (device not wiped) is retried until it
+// succeeds, whether the session ran here or not.
+func TestDeleteRetried(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 4, 15*time.Second)
+	e.putSession("s1")
+	in := e.start("pod-a", func(o *Options) { o.ConnectBackoff = 10 * time.Millisecond })
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.l.ownerOf("s1") == "pod-a" }, "s1 started")
+	e.l.lock.Lock()
+	e.l.failDelete["s1"], e.l.failDelete["s2"] = 2, 2
+	e.l.lock.Unlock()
+	kv := e.kv(natsx.BucketSessions)
+	e.putSession("s2")
+	for _, id := range []string{"s1", "s2"} {
+		if err := kv.Delete(testutil.Context(t), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		e.l.lock.Lock()
+		defer e.l.lock.Unlock()
+		return e.l.deletes["s1"] == 1 && e.l.deletes["s2"] == 1
+	}, "deletes retried until they succeed")
+	in.stop(t, false)
+}
+
+// pendingName is the Name of the definition waiting in the session's worker.
+func pendingName(c *Cluster, id string) string {
+	c.shardsLock.Lock()
+	r := c.shards[shard.Of(id, c.opts.Shards)]
+	c.shardsLock.Unlock()
+	if r == nil {
+		return ""
+	}
+	w := r.worker(id)
+	if w == nil {
+		return ""
+	}
+	w.pendingLock.Lock()
+	defer w.pendingLock.Unlock()
+	if w.pending == nil {
+		return ""
+	}
+	return w.pending.Name
 }

@@ -129,7 +129,9 @@ func (s *shardRunner) freshConsumer(ctx context.Context) (jetstream.Consumer, er
 	return cons, nil
 }
 
-// define starts or updates the worker of a session of this shard.
+// define starts or updates the worker of a session of this shard. A worker
+// that is deleting the session's previous incarnation is never reused: the
+// new one waits for it to finish the wipe, then starts the new definition.
 func (s *shardRunner) define(id string, sess control.Session) {
 	s.workersLock.Lock()
 	defer s.workersLock.Unlock()
@@ -137,38 +139,45 @@ func (s *shardRunner) define(id string, sess control.Session) {
 		return
 	}
 	w, ok := s.workers[id]
-	if !ok {
-		w = newWorker(s, id)
-		s.workers[id] = w
-		s.wg.Go(func() {
-			w.run(s.ctx, s.quit)
-			s.workersLock.Lock()
-			if s.workers[id] == w {
-				delete(s.workers, id)
-			}
-			s.workersLock.Unlock()
-		})
+	if !ok || w.removed() {
+		w = s.spawn(id, w)
 	}
 	w.define(sess)
 }
 
-// remove deletes a session of this shard (it left wamesh_sessions).
+// remove deletes a session of this shard (it left wamesh_sessions). A
+// session never started here gets a worker too, so its wipe is ordered
+// before a re-created session with the same id starts.
 func (s *shardRunner) remove(id string) {
 	s.workersLock.Lock()
 	defer s.workersLock.Unlock()
 	if s.ctx.Err() != nil {
 		return
 	}
-	if w := s.workers[id]; w != nil {
-		w.remove()
-		return
+	w := s.workers[id]
+	if w == nil || w.removed() {
+		w = s.spawn(id, w)
 	}
-	// Never started here: still wipe its device data, off the watch goroutine.
+	w.remove()
+}
+
+// spawn registers and runs a new worker for id; it starts after prev (the
+// worker it replaces, nil if none) has exited. Called with workersLock held.
+func (s *shardRunner) spawn(id string, prev *worker) *worker {
+	w := newWorker(s, id)
+	if prev != nil {
+		w.after = prev.done
+	}
+	s.workers[id] = w
 	s.wg.Go(func() {
-		if err := s.c.sessions.Delete(s.ctx, id); err != nil {
-			s.c.opts.Logger.Error("delete session failed", "session", id, "shard", s.n, "err", err)
+		w.run(s.ctx, s.quit)
+		s.workersLock.Lock()
+		if s.workers[id] == w {
+			delete(s.workers, id)
 		}
+		s.workersLock.Unlock()
 	})
+	return w
 }
 
 func (s *shardRunner) worker(id string) *worker {

@@ -24,8 +24,9 @@ type worker struct {
 	deleted     bool
 	wake        chan struct{} // cap 1: a definition or delete is pending
 
-	cmds chan jetstream.Msg // ordered, bounded by MaxAckPending
-	done chan struct{}
+	cmds  chan jetstream.Msg // ordered, bounded by MaxAckPending
+	done  chan struct{}
+	after <-chan struct{} // nil, or the done of the worker this one replaces
 
 	// Owned by the worker goroutine.
 	def       control.Session // last definition applied or to apply
@@ -55,6 +56,14 @@ func (w *worker) define(s control.Session) {
 	w.pending = &s
 	w.pendingLock.Unlock()
 	w.notify()
+}
+
+// removed reports whether the worker was asked to delete its session: it
+// must not take a new definition (that is a new session with the same id).
+func (w *worker) removed() bool {
+	w.pendingLock.Lock()
+	defer w.pendingLock.Unlock()
+	return w.deleted
 }
 
 // remove asks the worker to delete the session and exit.
@@ -90,6 +99,9 @@ func (w *worker) takePending() (deleted bool) {
 func (w *worker) run(ctx context.Context, quit <-chan struct{}) {
 	defer close(w.done)
 	defer w.exit()
+	if !w.waitPrevious(ctx, quit) {
+		return
+	}
 	for {
 		if w.takePending() {
 			w.delete(ctx)
@@ -120,6 +132,22 @@ func (w *worker) run(ctx context.Context, quit <-chan struct{}) {
 		}
 		stopRetry()
 		stopUnblock()
+	}
+}
+
+// waitPrevious waits until the worker this one replaces has exited (its
+// wipe is done); false when asked to stop first.
+func (w *worker) waitPrevious(ctx context.Context, quit <-chan struct{}) bool {
+	if w.after == nil {
+		return true
+	}
+	select {
+	case <-w.after:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-quit:
+		return false
 	}
 }
 
@@ -188,10 +216,29 @@ func (w *worker) exit() {
 	w.sh.c.sessions.Stop(ctx, w.id, w.sh.stopReason())
 }
 
-// delete logs the session out and wipes it (it left wamesh_sessions).
+// delete logs the session out and wipes it (it left wamesh_sessions). A
+// failure is retried with doubling backoff until it succeeds or the shard
+// stops (the next owner's orphan sweep then finishes it): a device left
+// behind would be inherited by whoever re-creates the session id.
 func (w *worker) delete(ctx context.Context) {
-	if err := w.sh.c.sessions.Delete(ctx, w.id); err != nil {
-		w.sh.c.opts.Logger.Error("delete session failed", "session", w.id, "shard", w.sh.n, "err", err)
+	c := w.sh.c
+	backoff := time.Duration(0)
+	for {
+		err := c.sessions.Delete(ctx, w.id)
+		if err == nil {
+			break
+		}
+		backoff = min(max(backoff*2, c.opts.ConnectBackoff), 30*time.Second)
+		c.opts.Logger.Error("delete session failed; retrying", "session", w.id, "shard", w.sh.n,
+			"retry_in", backoff, "err", err)
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			w.attempted = false
+			return
+		}
 	}
 	w.attempted = false // deleted: nothing left to stop
 }
