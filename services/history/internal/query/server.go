@@ -4,6 +4,7 @@
 package query
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -98,18 +99,32 @@ func serve[Req, Resp any](body []byte, validate func(*Req) error, call func(cont
 }
 
 func (s *Server) respond(r micro.Request, data any, err error) {
-	var resp commands.Response
-	if err != nil {
-		resp.Error = s.toError(r.Subject(), err)
-	} else if raw, merr := fastJSON.Marshal(data); merr != nil {
-		resp.Error = s.toError(r.Subject(), fmt.Errorf("marshal response: %w", merr))
-	} else {
-		resp.Data = raw
+	var body []byte
+	if err == nil {
+		body, err = envelope(data)
 	}
-	body, _ := json.Marshal(resp)
+	if err != nil {
+		body, _ = json.Marshal(commands.Response{Error: s.toError(r.Subject(), err)})
+	}
 	if err := r.Respond(body); err != nil {
 		s.log.Warn("respond to history query", "err", err, "subject", r.Subject())
 	}
+}
+
+// envelope encodes data once, straight into the commands.Response
+// envelope {"data":...}: the bytes json.Marshal(commands.Response{Data: raw})
+// gives, without re-scanning the answer to compact it (its cost grows with
+// the page).
+func envelope(data any) ([]byte, error) {
+	stream := fastJSON.BorrowStream(nil)
+	defer fastJSON.ReturnStream(stream)
+	stream.WriteRaw(`{"data":`)
+	stream.WriteVal(data)
+	stream.WriteRaw("}")
+	if stream.Error != nil {
+		return nil, fmt.Errorf("marshal response: %w", stream.Error)
+	}
+	return bytes.Clone(stream.Buffer()), nil
 }
 
 // toError maps store errors to machine codes; unexpected ones are logged
