@@ -82,6 +82,8 @@ func (s *Server) storeBlob(data []byte, mmsType string) string {
 	return path
 }
 
+// blob returns a copy of a stored blob: decryption (cbcutil.Decrypt) works
+// in place, and the stored ciphertext must survive any number of downloads.
 func (s *Server) blob(directPath string) ([]byte, bool) {
 	s.stateMu.Lock()
 	defer s.stateMu.Unlock()
@@ -89,7 +91,7 @@ func (s *Server) blob(directPath string) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	return b.data, true
+	return bytes.Clone(b.data), true
 }
 
 func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {

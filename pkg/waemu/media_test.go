@@ -38,6 +38,13 @@ func TestMediaBothWays(t *testing.T) {
 	if got.ID != resp.ID || got.Type != "image" || got.Caption != "look" || got.Media == nil || !bytes.Equal(got.Media.Data, img) {
 		t.Fatalf("bob got %+v", got)
 	}
+	// Later downloads (the phone again, another recipient) see the same bytes:
+	// a download must not decrypt the stored blob in place.
+	for i := range 2 {
+		if data, err := bob.DownloadMedia(got); err != nil || !bytes.Equal(data, img) {
+			t.Fatalf("download %d after the first: %d bytes, %v", i+2, len(data), err)
+		}
+	}
 
 	// Phone sends a document and an image; the client downloads them byte-exact.
 	for _, m := range []Media{
