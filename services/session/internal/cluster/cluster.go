@@ -34,7 +34,9 @@ type Cluster struct {
 	members *members
 	leases  *leases
 	cache   *control.Cache[control.Session]
-	metrics *metrics
+	// kvSessions is wamesh_sessions, read by the orphan sweep.
+	kvSessions jetstream.KeyValue
+	metrics    *metrics
 
 	connectSlots chan struct{} // bounds concurrent Sessions.Start
 	rpcSlots     chan struct{} // bounds concurrent Sessions.Call
@@ -158,6 +160,7 @@ func (c *Cluster) startWatches(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("open %s: %w", natsx.BucketSessions, err)
 	}
+	c.kvSessions = kvSessions
 	c.cache, err = control.Watch(ctx, kvSessions, c.opts.Logger, control.OnChange(c.sessionChanged))
 	if err != nil {
 		return err

@@ -99,6 +99,7 @@ func (s *shardRunner) start(ctx context.Context) error {
 	}
 	s.consume, s.sub = consume, sub
 	s.wg.Go(s.keepInProgress)
+	s.wg.Go(func() { s.sweepOrphans(s.ctx) })
 	return nil
 }
 

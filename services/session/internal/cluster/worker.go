@@ -32,6 +32,7 @@ type worker struct {
 	def       control.Session // last definition applied or to apply
 	applied   *control.Session
 	attempted bool // Start was called at least once: Stop on exit
+	claimed   bool // the device binding was claimed for def (tenant, CreatedAt)
 	dirty     bool // def not applied yet
 	retryAt   time.Time
 	backoff   time.Duration
@@ -192,8 +193,17 @@ func (w *worker) start(ctx context.Context, quit <-chan struct{}) {
 			return
 		}
 	}
-	w.attempted = true
-	err := c.sessions.Start(ctx, w.def, w.sh.epoch())
+	var err error
+	if w.applied == nil && !w.claimed {
+		// First Start here: never load a device bound to another definition.
+		if err = c.claimDevice(ctx, w.def); err == nil {
+			w.claimed = true
+		}
+	}
+	if err == nil {
+		w.attempted = true
+		err = c.sessions.Start(ctx, w.def, w.sh.epoch())
+	}
 	if err != nil {
 		w.backoff = min(max(w.backoff*2, c.opts.ConnectBackoff), 30*time.Second)
 		w.retryAt = time.Now().Add(w.backoff/2 + rand.N(w.backoff/2+1))

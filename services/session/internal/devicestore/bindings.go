@@ -28,11 +28,43 @@ var migrations = []string{
 	`CREATE INDEX IF NOT EXISTS wamesh_executed_commands_at ON wamesh_executed_commands (executed_at)`,
 }
 
+// addedColumns of wamesh_session_devices: the session definition the
+// binding belongs to (tenant and CreatedAt, unix microseconds), so a device
+// is never handed to another tenant or a re-created session with the same id.
+var addedColumns = []struct{ name, def string }{
+	{"tenant", "TEXT NOT NULL DEFAULT ''"},
+	{"created_at", "BIGINT NOT NULL DEFAULT 0"},
+}
+
 func (s *Store) migrate(ctx context.Context) error {
 	for _, m := range migrations {
 		if _, err := s.db.ExecContext(ctx, m); err != nil {
 			return fmt.Errorf("migrate device store: %w", err)
 		}
+	}
+	for _, c := range addedColumns {
+		if err := s.addColumn(ctx, "wamesh_session_devices", c.name, c.def); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addColumn adds a column unless it exists (SQLite has no ADD COLUMN IF NOT EXISTS).
+func (s *Store) addColumn(ctx context.Context, table, column, def string) error {
+	var n int
+	q := `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`
+	if s.dialect != "postgres" {
+		q = `SELECT COUNT(*) FROM pragma_table_info($1) WHERE name = $2`
+	}
+	if err := s.db.QueryRowContext(ctx, q, table, column).Scan(&n); err != nil {
+		return fmt.Errorf("migrate device store: inspect %s: %w", table, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := s.db.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s ADD COLUMN %s %s`, table, column, def)); err != nil {
+		return fmt.Errorf("migrate device store: add %s.%s: %w", table, column, err)
 	}
 	return nil
 }
@@ -78,9 +110,12 @@ func (s *Store) Bind(ctx context.Context, session string, b Binding) error {
 	return nil
 }
 
-// Unbind forgets the session's device and executed commands.
+// Unbind forgets the session's device, applied counters and executed
+// commands. The owner recorded by Claim stays: a re-paired device still
+// belongs to the same session definition.
 func (s *Store) Unbind(ctx context.Context, session string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM wamesh_session_devices WHERE session = $1`, session); err != nil {
+	if _, err := s.db.ExecContext(ctx, `UPDATE wamesh_session_devices SET jid = '', logout_seen = 0, restart_seen = 0, updated_at = $2
+		WHERE session = $1`, session, time.Now().Unix()); err != nil {
 		return fmt.Errorf("unbind session device: %w", err)
 	}
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM wamesh_executed_commands WHERE session = $1`, session); err != nil {

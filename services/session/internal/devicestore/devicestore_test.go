@@ -31,6 +31,7 @@ func TestStore(t *testing.T) {
 			t.Cleanup(func() { _ = s.Close() })
 			testBindings(ctx, t, s)
 			testExecuted(ctx, t, s)
+			testClaims(ctx, t, s)
 		})
 	}
 }
