@@ -3,9 +3,12 @@ package wa
 import (
 	"context"
 	"encoding/hex"
+	"strconv"
 	"strings"
 	"time"
 
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
 	waevents "go.mau.fi/whatsmeow/types/events"
 
@@ -159,7 +162,14 @@ func (s *session) onMessage(ctx context.Context, evt *waevents.Message) bool {
 func (s *session) onContent(ctx context.Context, evt *waevents.Message) bool {
 	d := msgconv.Message(evt)
 	if err := s.storeIncoming(ctx, evt.Info.ID, &d, evt.Message); err != nil {
-		s.log.Warn("incoming media not stored", "message", evt.Info.ID, "err", err)
+		if !permanentDownloadError(err) {
+			// store unavailable or a temporary download failure: no receipt,
+			// WhatsApp redelivers and the media is stored then
+			s.log.Error("incoming media not stored; WhatsApp will redeliver", "message", evt.Info.ID, "err", err)
+			return false
+		}
+		s.log.Warn("incoming media cannot be downloaded (expired or invalid); delivering the message without it",
+			"message", evt.Info.ID, "err", err)
 	} else if d.Media != nil && d.Media.MediaID != "" {
 		stored := events.MediaStoredData{MediaID: d.Media.MediaID, MessageID: d.ID, Chat: d.Chat, Media: *d.Media}
 		if !s.emit(ctx, events.MediaStored, d.Chat, events.DeriveID(s.id, d.ID, "media.stored"), stored) {
@@ -332,15 +342,53 @@ func (s *session) onGroupInfo(ctx context.Context, evt *waevents.GroupInfo) bool
 	return s.emit(ctx, events.GroupUpdated, g, events.DeriveID(base, "updated"), u)
 }
 
+// onHistorySync publishes every content message of a history sync chunk as
+// message.received (message.sent when fromMe) with the ids live delivery
+// uses, so a message that arrives both ways is one event; then
+// history.synced with an id of (session, sync type, chunk), so a
+// redelivered chunk is a duplicate. History media is described, not
+// downloaded.
 func (s *session) onHistorySync(ctx context.Context, evt *waevents.HistorySync) bool {
 	h := evt.Data
 	d := events.HistorySyncedData{SyncType: h.GetSyncType().String(), Chats: len(h.GetConversations()),
 		Chunk: int(h.GetChunkOrder()), Progress: int(h.GetProgress())}
+	cli := s.cli()
 	for _, c := range h.GetConversations() {
 		d.Messages += len(c.GetMessages())
 		d.Conversations = append(d.Conversations, c.GetID())
+		chat, err := types.ParseJID(c.GetID())
+		if err != nil {
+			s.log.Warn("history sync: conversation with a bad id skipped", "chat", c.GetID(), "err", err)
+			continue
+		}
+		for _, hm := range c.GetMessages() {
+			if !s.onHistoryMessage(ctx, cli, chat, hm.GetMessage()) {
+				return false
+			}
+		}
 	}
-	return s.emit(ctx, events.HistorySynced, "", "", d)
+	id := events.DeriveID(s.id, string(events.HistorySynced), d.SyncType, strconv.Itoa(d.Chunk))
+	return s.emit(ctx, events.HistorySynced, "", id, d)
+}
+
+func (s *session) onHistoryMessage(ctx context.Context, cli *whatsmeow.Client, chat types.JID, wm *waWeb.WebMessageInfo) bool {
+	evt, err := cli.ParseWebMessage(chat, wm)
+	if err != nil {
+		s.log.Debug("history sync: message skipped", "chat", chat, "message", wm.GetKey().GetID(), "err", err)
+		return true // ignore: undecodable, a redelivery would not help
+	}
+	if msgconv.Classify(evt) != msgconv.KindContent {
+		return true // ignore: reactions, edits, protocol messages in history
+	}
+	// each message gets the full publish budget: a chunk can hold thousands
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.m.handleTimeout)
+	defer cancel()
+	d := msgconv.Message(evt)
+	t := events.MessageReceived
+	if d.FromMe {
+		t = events.MessageSent
+	}
+	return s.emit(mctx, t, d.Chat, events.DeriveID(s.id, d.ID, string(t)), d)
 }
 
 func (s *session) isMe(list []types.JID) bool {

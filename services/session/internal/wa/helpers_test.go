@@ -48,12 +48,23 @@ func newEnv(t testing.TB) *env {
 
 func newEnvCtx(t testing.TB, ctx context.Context) *env {
 	t.Helper()
+	return newEnvOpts(t, ctx, waemu.Options{})
+}
+
+// newEnvWith is newEnv with an emulator started with opts.
+func newEnvWith(t testing.TB, opts waemu.Options) *env {
+	t.Helper()
+	return newEnvOpts(t, testutil.Context(t), opts)
+}
+
+func newEnvOpts(t testing.TB, ctx context.Context, opts waemu.Options) *env {
+	t.Helper()
 	nc, js := testutil.JetStream(t)
 	cfg := natsx.Config{Replicas: 1, EventsMaxAge: time.Hour, DedupWindow: 2 * time.Minute, MemberTTL: 15 * time.Second, LeaseTTL: 15 * time.Second}
 	if err := natsx.Provision(ctx, js, cfg); err != nil {
 		t.Fatalf("provision: %v", err)
 	}
-	srv, err := waemu.Start(ctx, waemu.Options{})
+	srv, err := waemu.Start(ctx, opts)
 	if err != nil {
 		t.Fatalf("waemu: %v", err)
 	}
@@ -70,11 +81,20 @@ func newEnvCtx(t testing.TB, ctx context.Context) *env {
 // manager opens a Manager on the device store dsn ("" = a SQLite file of the test).
 func (e *env) manager(dsn, pod string) *Manager {
 	e.t.Helper()
+	return e.managerWith(dsn, pod, nil)
+}
+
+// managerWith is manager with edit applied to the configuration first.
+func (e *env) managerWith(dsn, pod string, edit func(*ManagerConfig)) *Manager {
+	e.t.Helper()
 	if dsn == "" {
 		dsn = filepath.Join(e.t.TempDir(), "devices.db")
 	}
-	m, err := NewManager(ManagerConfig{NATS: e.nc, JetStream: e.js, DeviceStore: dsn, PodID: pod,
-		Configure: e.srv.Configure})
+	cfg := ManagerConfig{NATS: e.nc, JetStream: e.js, DeviceStore: dsn, PodID: pod, Configure: e.srv.Configure}
+	if edit != nil {
+		edit(&cfg)
+	}
+	m, err := NewManager(cfg)
 	if err != nil {
 		e.t.Fatalf("manager: %v", err)
 	}

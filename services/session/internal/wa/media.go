@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 
 	"github.com/wamesh/wamesh/pkg/commands"
@@ -90,6 +91,22 @@ func (s *session) storeIncoming(ctx context.Context, messageID string, d *events
 	return nil
 }
 
+// permanentDownloadError reports download failures a redelivery cannot
+// fix: the media is gone at WhatsApp (403/404/410, no URL) or its bytes do
+// not match the message. Everything else (object store, network, 5xx) is
+// temporary.
+func permanentDownloadError(err error) bool {
+	for _, target := range []error{whatsmeow.ErrMediaDownloadFailedWith403, whatsmeow.ErrMediaDownloadFailedWith404,
+		whatsmeow.ErrMediaDownloadFailedWith410, whatsmeow.ErrNoURLPresent, whatsmeow.ErrFileLengthMismatch,
+		whatsmeow.ErrTooShortFile, whatsmeow.ErrInvalidMediaHMAC, whatsmeow.ErrInvalidMediaEncSHA256,
+		whatsmeow.ErrInvalidMediaSHA256, whatsmeow.ErrUnknownMediaType, whatsmeow.ErrNothingDownloadableFound} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
 // fetchMedia resolves an outgoing media reference to its bytes and type.
 func (s *session) fetchMedia(ctx context.Context, ref *commands.MediaRef) ([]byte, string, string, error) {
 	if ref == nil {
@@ -137,11 +154,14 @@ func (s *session) fromStore(ctx context.Context, mediaID string) ([]byte, string
 		return nil, "", final(commands.CodeNotFound, "media "+mediaID+" not found", nil)
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("media info: %w", err)
+		return nil, "", transient("media info", err)
 	}
 	data, err := s.m.media.GetBytes(ctx, name)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, "", final(commands.CodeNotFound, "media "+mediaID+" not found", nil)
+	}
 	if err != nil {
-		return nil, "", fmt.Errorf("read media: %w", err)
+		return nil, "", transient("read media", err)
 	}
 	return data, info.Headers.Get("Content-Type"), nil
 }
@@ -165,7 +185,7 @@ func (s *session) fromURL(ctx context.Context, raw string) ([]byte, string, erro
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, s.m.cfg.MaxMediaBytes+1))
 	if err != nil {
-		return nil, "", fmt.Errorf("read media url: %w", err)
+		return nil, "", transient("read media url", err)
 	}
 	if int64(len(data)) > s.m.cfg.MaxMediaBytes {
 		return nil, "", final(commands.CodeValidation, "media is too large", fmt.Errorf("more than %d bytes", s.m.cfg.MaxMediaBytes))

@@ -110,7 +110,7 @@ func (s *session) upload(ctx context.Context, req commands.SendMessage) (*msgcon
 	resp, err := s.cli().Upload(ctx, data, mt)
 	if err != nil {
 		span.RecordError(err)
-		return nil, err
+		return nil, uploadError(err)
 	}
 	return &msgconv.Uploaded{UploadResponse: resp, Mimetype: ctype, FileName: name}, nil
 }

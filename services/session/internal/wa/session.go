@@ -137,10 +137,8 @@ func (s *session) newClient(ctx context.Context) error {
 		defer s.m.inFlight.Add(-1)
 		return s.handle(evt)
 	})
-	if s.def.Proxy != "" {
-		if err := cli.SetProxyAddress(s.def.Proxy); err != nil {
-			return final("VALIDATION_FAILED", "invalid proxy", err)
-		}
+	if err := s.applyProxy(ctx, cli, s.def.Proxy); err != nil {
+		return err
 	}
 	if s.m.cfg.Configure != nil {
 		s.m.cfg.Configure(cli)
