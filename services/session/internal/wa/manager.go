@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -223,18 +224,50 @@ func (m *Manager) Stop(ctx context.Context, id string, reason string) {
 	s.shutdown(ctx, reason)
 }
 
-// Delete logs the session out (when it can) and wipes its device data.
+// Delete logs the session out (when it can), wipes its device data and
+// purges its media from wamesh_media. It is idempotent: the cluster retries
+// a failed Delete, which then finds the session gone and wipes again.
 func (m *Manager) Delete(ctx context.Context, id string) error {
-	s := m.get(id)
-	if s != nil {
+	if s := m.get(id); s != nil {
 		m.forget(s)
-		return s.logout(ctx, "session deleted", true)
+		if err := s.logout(ctx, "session deleted", true); err != nil {
+			return err
+		}
+		return m.purgeMedia(ctx, id)
 	}
 	if err := m.store.Wipe(ctx, id, types.EmptyJID); err != nil {
 		return fmt.Errorf("wipe %s: %w", id, err)
 	}
 	if err := m.states.Delete(ctx, id); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return fmt.Errorf("delete state of %s: %w", id, err)
+	}
+	return m.purgeMedia(ctx, id)
+}
+
+// purgeMedia deletes every object of a session from the media store
+// (named ids.MediaObject(tenant, session, media id)). Session ids are
+// unique across tenants, so the tenant segment is not needed to find them.
+func (m *Manager) purgeMedia(ctx context.Context, session string) error {
+	list, err := m.media.List(ctx)
+	if errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("list media of %s: %w", session, err)
+	}
+	n := 0
+	for _, o := range list {
+		parts := strings.SplitN(o.Name, "/", 3)
+		if len(parts) != 3 || parts[1] != session {
+			continue
+		}
+		if err := m.media.Delete(ctx, o.Name); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+			return fmt.Errorf("delete media %s: %w", o.Name, err)
+		}
+		n++
+	}
+	if n > 0 {
+		m.log.Info("media of deleted session purged", "session", session, "objects", n)
 	}
 	return nil
 }
