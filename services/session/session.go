@@ -39,7 +39,7 @@ type Config struct {
 	ConnectJitter      time.Duration `env:"WAMESH_CONNECT_JITTER" envDefault:"250ms"`        // random delay before each connect
 	ConnectBackoff     time.Duration `env:"WAMESH_CONNECT_BACKOFF" envDefault:"1s"`          // first retry delay of a failed start (doubles to 30s)
 	CommandAckWait     time.Duration `env:"WAMESH_COMMAND_ACK_WAIT" envDefault:"60s"`        // command consumer AckWait (kept alive while working)
-	CommandMaxDeliver  int           `env:"WAMESH_COMMAND_MAX_DELIVER" envDefault:"20"`      // deliveries before a failing command is dropped
+	CommandMaxAge      time.Duration `env:"WAMESH_COMMAND_MAX_AGE" envDefault:"24h"`         // a command not executed this long after acceptance fails (message.failed TIMEOUT)
 	CommandMaxPending  int           `env:"WAMESH_COMMAND_MAX_ACK_PENDING" envDefault:"256"` // unacked commands per shard
 
 	// WA configures the WhatsApp half (SSRF, media, command memory, default pacing).
@@ -74,8 +74,8 @@ func (c *Config) Validate() error {
 	if c.ConnectJitter < 0 || c.ConnectBackoff <= 0 {
 		errs = append(errs, errors.New("WAMESH_CONNECT_JITTER and WAMESH_CONNECT_BACKOFF: expected positive durations"))
 	}
-	if c.CommandAckWait < time.Second || c.CommandMaxDeliver < 1 || c.CommandMaxPending < 1 {
-		errs = append(errs, errors.New("WAMESH_COMMAND_ACK_WAIT (>= 1s), WAMESH_COMMAND_MAX_DELIVER and WAMESH_COMMAND_MAX_ACK_PENDING (>= 1): out of range"))
+	if c.CommandAckWait < time.Second || c.CommandMaxAge < time.Second || c.CommandMaxPending < 1 {
+		errs = append(errs, errors.New("WAMESH_COMMAND_ACK_WAIT, WAMESH_COMMAND_MAX_AGE (>= 1s) and WAMESH_COMMAND_MAX_ACK_PENDING (>= 1): out of range"))
 	}
 	return errors.Join(errs...)
 }
@@ -122,7 +122,7 @@ func clusterOptions(cfg Config, base *service.Base, pod string) cluster.Options 
 		PodID: pod, Shards: cfg.Shards,
 		MemberTTL: cfg.NATS.MemberTTL, LeaseTTL: cfg.NATS.LeaseTTL,
 		ConnectConcurrency: cfg.ConnectConcurrency, ConnectJitter: cfg.ConnectJitter, ConnectBackoff: cfg.ConnectBackoff,
-		AckWait: cfg.CommandAckWait, MaxDeliver: cfg.CommandMaxDeliver, MaxAckPending: cfg.CommandMaxPending,
+		AckWait: cfg.CommandAckWait, MaxAge: cfg.CommandMaxAge, MaxAckPending: cfg.CommandMaxPending,
 		Logger: base.Logger,
 		Meter:  base.Tel.Meter(instrumentation),
 		Tracer: base.Tel.Tracer(instrumentation),

@@ -34,6 +34,7 @@ func TestConfigValidate(t *testing.T) {
 		{"bad pod id", map[string]string{"WAMESH_POD_ID": "pod/1"}, "WAMESH_POD_ID"},
 		{"no connect slots", map[string]string{"WAMESH_CONNECT_CONCURRENCY": "0"}, "WAMESH_CONNECT_CONCURRENCY"},
 		{"short ack wait", map[string]string{"WAMESH_COMMAND_ACK_WAIT": "10ms"}, "WAMESH_COMMAND_ACK_WAIT"},
+		{"short command max age", map[string]string{"WAMESH_COMMAND_MAX_AGE": "10ms"}, "WAMESH_COMMAND_MAX_AGE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -20,7 +20,7 @@ const (
 	resultOK      = "ok"      // executed, acked
 	resultFailed  = "failed"  // final *commands.Error, acked
 	resultRetry   = "retry"   // transient error, nak'd with delay
-	resultDropped = "dropped" // undecodable, foreign or out of deliveries: terminated
+	resultDropped = "dropped" // undecodable, foreign, expired or of a deleted session: terminated (message.failed when decodable)
 )
 
 // execute runs one command and settles it with JetStream: ack on nil or a
@@ -41,6 +41,12 @@ func (w *worker) execute(ctx context.Context, m jetstream.Msg) {
 	}
 	ctx, span := c.startSpan(ctx, m, cmd)
 	defer span.End()
+	if reason := c.expired(m, cmd); reason != "" && cmd.Deadline.IsZero() {
+		// Older than MaxAge (a Deadline is wa's to fail, with the chat it resolves).
+		if c.failCommand(ctx, m, cmd, commands.CodeTimeout, reason) {
+			return
+		}
+	}
 	err = c.sessions.Execute(ctx, cmd)
 	var final *commands.Error
 	switch {
@@ -78,12 +84,14 @@ func (w *worker) ack(ctx context.Context, m jetstream.Msg, cmd commands.Command,
 func (w *worker) retry(ctx context.Context, m jetstream.Msg, cmd commands.Command, execErr error) {
 	c := w.sh.c
 	delivered := numDelivered(m)
-	if delivered >= uint64(c.opts.MaxDeliver) {
-		c.opts.Logger.Error("command dropped after max deliveries", "session", w.id, "tenant", cmd.Tenant,
+	// Deliveries are not counted: an offline or banned session retries until
+	// the command's Deadline or MaxAge, then it fails with message.failed.
+	if reason := c.expired(m, cmd); reason != "" {
+		c.opts.Logger.Error("command expired while retrying", "session", w.id, "tenant", cmd.Tenant,
 			"command", cmd.ID, "deliveries", delivered, "err", execErr)
-		_ = m.TermWithReason("max deliveries: " + execErr.Error())
-		c.metrics.command(ctx, resultDropped)
-		return
+		if c.failCommand(ctx, m, cmd, commands.CodeTimeout, reason+": "+execErr.Error()) {
+			return
+		}
 	}
 	delay := retryDelay(c.opts.RetryDelay, delivered)
 	c.opts.Logger.Warn("command will be retried", "session", w.id, "tenant", cmd.Tenant, "command", cmd.ID,

@@ -25,13 +25,14 @@ type ledger struct {
 	execPod    map[string][]string // command id -> pods that executed it
 	acked      map[string]int      // command id -> confirmed acks
 	failOnce   map[string]bool     // command id -> fail its first execution with a transient error
-	failStart  map[string]bool     // pod -> every Start fails
+	failStart  map[string]bool     // pod or session -> every Start fails
 	startGate  chan struct{}       // when set, Start waits for a receive from it
 	inStart    int                 // Start calls in progress
 	maxInStart int                 // most Start calls in progress at once
 	violations []string
 	trail      map[string][]string // session -> "start <name>" / "delete", in call order
 	failDelete map[string]int      // session -> Delete calls still to fail
+	offline    map[string]bool     // session -> every Execute fails transiently
 }
 
 func newLedger() *ledger {
@@ -40,7 +41,7 @@ func newLedger() *ledger {
 		deletes: map[string]int{}, defs: map[string]control.Session{}, epochs: map[string]uint64{},
 		executed: map[string][]string{}, execPod: map[string][]string{}, acked: map[string]int{},
 		failOnce: map[string]bool{}, failStart: map[string]bool{}, trail: map[string][]string{},
-		failDelete: map[string]int{},
+		failDelete: map[string]int{}, offline: map[string]bool{},
 	}
 }
 
@@ -92,7 +93,7 @@ func (f *fakeSessions) Start(ctx context.Context, s control.Session, epoch uint6
 	}
 	f.l.lock.Lock()
 	defer f.l.lock.Unlock()
-	if f.l.failStart[f.pod] {
+	if f.l.failStart[f.pod] || f.l.failStart[s.ID] {
 		return errTransient
 	}
 	if o := f.l.owner[s.ID]; o != "" && o != f.pod {
@@ -139,6 +140,9 @@ func (f *fakeSessions) Execute(_ context.Context, cmd commands.Command) error {
 	defer f.l.lock.Unlock()
 	if o := f.l.owner[cmd.Session]; o != f.pod {
 		f.l.violate("%s executed %s of %s owned by %q", f.pod, cmd.ID, cmd.Session, o)
+	}
+	if f.l.offline[cmd.Session] {
+		return errTransient
 	}
 	if f.l.failOnce[cmd.ID] {
 		f.l.failOnce[cmd.ID] = false

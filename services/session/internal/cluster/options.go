@@ -23,7 +23,7 @@ type Options struct {
 	ConnectBackoff     time.Duration // first retry delay of a failed start, doubling to 30s (default 1s)
 
 	AckWait       time.Duration // consumer AckWait; kept alive with InProgress (default 60s)
-	MaxDeliver    int           // consumer MaxDeliver (default 20)
+	MaxAge        time.Duration // a command not executed this long after it was accepted fails with message.failed TIMEOUT (default 24h)
 	MaxAckPending int           // consumer MaxAckPending per shard = per-session queue size (default 256)
 	RetryDelay    time.Duration // first NakWithDelay of a failed command, doubling per delivery to 1m (default 1s)
 	DrainTimeout  time.Duration // graceful stop waits this long for running commands (default 2s)
@@ -67,7 +67,7 @@ func (o *Options) withDefaults() (Options, error) {
 	setDur(&c.RetryDelay, time.Second)
 	setDur(&c.DrainTimeout, 2*time.Second)
 	setInt(&c.ConnectConcurrency, 8)
-	setInt(&c.MaxDeliver, 20)
+	setDur(&c.MaxAge, 24*time.Hour)
 	setInt(&c.MaxAckPending, 256)
 	setInt(&c.MaxRPCs, 512)
 	if c.Logger == nil {

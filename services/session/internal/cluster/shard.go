@@ -121,7 +121,7 @@ func (s *shardRunner) freshConsumer(ctx context.Context) (jetstream.Consumer, er
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       s.c.opts.AckWait,
-		MaxDeliver:    s.c.opts.MaxDeliver,
+		MaxDeliver:    -1, // waits for a session are not failures; see expire.go
 		MaxAckPending: s.c.opts.MaxAckPending,
 	})
 	if err != nil {
@@ -192,10 +192,8 @@ func (s *shardRunner) dispatch(m jetstream.Msg) {
 	id := m.Subject()[strings.LastIndexByte(m.Subject(), '.')+1:]
 	w := s.worker(id)
 	if w == nil {
-		// Unknown here (not yet in the watched cache, or deleted): retry later;
-		// MaxDeliver ends it for good.
-		_ = m.NakWithDelay(retryDelay(s.c.opts.RetryDelay, numDelivered(m)))
-		s.c.metrics.command(s.ctx, resultRetry)
+		// Unknown here: not yet in the watched cache (retry), or deleted.
+		s.unknownSession(m)
 		return
 	}
 	if !s.track(m) {

@@ -40,6 +40,7 @@ type worker struct {
 	blockSeq   uint64 // stream sequence nak'd for retry; later commands wait for it
 	blockUntil time.Time
 	held       []jetstream.Msg
+	waiting    []waiting // received before the session was ready, in order
 }
 
 func newWorker(sh *shardRunner, id string) *worker {
@@ -106,6 +107,7 @@ func (w *worker) run(ctx context.Context, quit <-chan struct{}) {
 	for {
 		if w.takePending() {
 			w.delete(ctx)
+			w.failQueued(ctx)
 			return
 		}
 		if w.dirty && !time.Now().Before(w.retryAt) {
@@ -114,12 +116,15 @@ func (w *worker) run(ctx context.Context, quit <-chan struct{}) {
 		if stopping(ctx, quit) {
 			return
 		}
-		var cmds <-chan jetstream.Msg
-		if w.applied != nil && !w.dirty {
-			cmds = w.cmds
+		ready := w.applied != nil && !w.dirty
+		if ready && len(w.waiting) > 0 {
+			w.runList(ctx, quit, w.takeWaiting())
+			continue
 		}
 		retry, stopRetry := w.timer(w.dirty, w.retryAt)
 		unblock, stopUnblock := w.timer(w.blockSeq != 0, w.blockUntil)
+		expiry, hasExpiry := w.nextExpiry()
+		expire, stopExpire := w.timer(!ready && hasExpiry, expiry)
 		select {
 		case <-ctx.Done():
 		case <-quit:
@@ -128,11 +133,18 @@ func (w *worker) run(ctx context.Context, quit <-chan struct{}) {
 		case <-unblock:
 			w.blockSeq = 0
 			w.runList(ctx, quit, w.takeHeld())
-		case m := <-cmds:
-			w.onMsg(ctx, quit, m)
+		case <-expire:
+			w.expireWaiting(ctx)
+		case m := <-w.cmds:
+			if ready {
+				w.onMsg(ctx, quit, m)
+			} else {
+				w.wait(m) // kept alive by keepInProgress; failed once expired
+			}
 		}
 		stopRetry()
 		stopUnblock()
+		stopExpire()
 	}
 }
 
