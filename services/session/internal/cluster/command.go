@@ -30,6 +30,10 @@ func (w *worker) execute(ctx context.Context, m jetstream.Msg) {
 	defer w.sh.untrack(m)
 	c := w.sh.c
 	cmd, err := commands.Decode(m.Data())
+	if err == nil && cmd.Session == w.id && cmd.Tenant != w.def.Tenant &&
+		c.failCommand(ctx, m, cmd, commands.CodeSessionNotFound, "session does not belong to the tenant") {
+		return // e.g. the id was deleted and re-created by another tenant
+	}
 	if err == nil && (cmd.Session != w.id || cmd.Tenant != w.def.Tenant) {
 		err = errors.New("command names another session or tenant")
 	}

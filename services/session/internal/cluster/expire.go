@@ -17,7 +17,8 @@ import (
 // not count deliveries (the consumer has no MaxDeliver); a command ends
 // without running only through failCommand, which publishes message.failed
 // first: TIMEOUT once its Deadline passed or it is older than MaxAge,
-// SESSION_NOT_FOUND when its session no longer exists.
+// SESSION_NOT_FOUND when its session no longer exists (or was re-created
+// by another tenant).
 
 // expiresAt is when cmd must be failed with TIMEOUT if it has not run: its
 // Deadline, or MaxAge after it was accepted, whichever is first.
@@ -112,8 +113,11 @@ func (s *shardRunner) unknownSession(m jetstream.Msg) {
 	c.metrics.command(s.ctx, resultRetry)
 }
 
-// failQueued fails the commands still queued for a deleted session.
-func (w *worker) failQueued(ctx context.Context) {
+// requeueQueued hands the commands still queued for a deleted session back
+// to JetStream: they may belong to a session re-created with the same id
+// (dispatched before the watch delivered the delete). Redelivered, they
+// reach the new session's worker, or fail as commands of an unknown session.
+func (w *worker) requeueQueued() {
 	msgs := append(w.takeHeld(), w.takeWaiting()...)
 	for {
 		select {
@@ -125,15 +129,8 @@ func (w *worker) failQueued(ctx context.Context) {
 		break
 	}
 	for _, m := range msgs {
-		w.sh.untrack(m) // unsettled: redelivered, then failed as an unknown session
-		cmd, err := commands.Decode(m.Data())
-		if err != nil {
-			_ = m.TermWithReason(err.Error())
-			continue
-		}
-		if !w.sh.c.failCommand(ctx, m, cmd, commands.CodeSessionNotFound, "session deleted") {
-			_ = m.NakWithDelay(w.sh.c.opts.RetryDelay)
-		}
+		w.sh.untrack(m)
+		_ = m.NakWithDelay(w.sh.c.opts.RetryDelay)
 	}
 }
 

@@ -17,7 +17,8 @@ import (
 // terminated without a message.failed: an offline session's command is
 // retried (deliveries not counted) until WAMESH_COMMAND_MAX_AGE, a command
 // of a session that never starts fails after the max age, one of a
-// session that does not exist fails with SESSION_NOT_FOUND. Each leaves
+// session that does not exist, or of another tenant, fails with
+// SESSION_NOT_FOUND. Each leaves
 // the command stream.
 func TestCommandsNeverDroppedSilently(t *testing.T) {
 	t.Parallel()
@@ -32,7 +33,7 @@ func TestCommandsNeverDroppedSilently(t *testing.T) {
 
 	var lock sync.Mutex
 	failed := map[string]events.MessageFailedData{} // command id -> payload
-	sub, err := e.nc.Subscribe("wamesh.events.t1.*.message.failed", func(m *nats.Msg) {
+	sub, err := e.nc.Subscribe("wamesh.events.*.*.message.failed", func(m *nats.Msg) {
 		ev, err := events.Decode(m.Data)
 		if err != nil {
 			return
@@ -53,11 +54,21 @@ func TestCommandsNeverDroppedSilently(t *testing.T) {
 	e.publish(commands.KindSendMessage, "s-offline", "c-offline")
 	e.publish(commands.KindSendMessage, "s-nostart", "c-nostart")
 	e.publish(commands.KindSendMessage, "s-ghost", "c-ghost")
+	foreign := commands.Command{ID: "c-foreign", Kind: commands.KindSendMessage, Tenant: "t2", Session: "s-offline",
+		Payload: []byte(`{}`), CreatedAt: time.Now()}
+	msg, err := foreign.Msg(e.shards, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.js.PublishMsg(testutil.Context(t), msg); err != nil {
+		t.Fatal(err)
+	}
 
 	want := map[string]commands.Code{
 		"c-offline": commands.CodeTimeout,
 		"c-nostart": commands.CodeTimeout,
 		"c-ghost":   commands.CodeSessionNotFound,
+		"c-foreign": commands.CodeSessionNotFound, // s-offline belongs to t1
 	}
 	testutil.Eventually(t, maxAge+15*time.Second, func() bool {
 		lock.Lock()

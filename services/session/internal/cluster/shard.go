@@ -196,6 +196,11 @@ func (s *shardRunner) dispatch(m jetstream.Msg) {
 		s.unknownSession(m)
 		return
 	}
+	if w.removed() { // being deleted; a re-created session gets a new worker
+		_ = m.NakWithDelay(retryDelay(s.c.opts.RetryDelay, numDelivered(m)))
+		s.c.metrics.command(s.ctx, resultRetry)
+		return
+	}
 	if !s.track(m) {
 		return // a redelivery of a command we still hold; that copy settles it
 	}

@@ -107,7 +107,7 @@ func (w *worker) run(ctx context.Context, quit <-chan struct{}) {
 	for {
 		if w.takePending() {
 			w.delete(ctx)
-			w.failQueued(ctx)
+			w.requeueQueued()
 			return
 		}
 		if w.dirty && !time.Now().Before(w.retryAt) {
