@@ -70,6 +70,10 @@ func (m *Manager) DeleteOrphan(ctx context.Context, c devicestore.Claimed) error
 	if deleted {
 		m.log.Info("orphaned device of a deleted session wiped", "session", c.Session,
 			"tenant", c.Owner.Tenant, "device", c.JID.String())
+		// Its media goes with it, as on a Delete seen live.
+		if err := m.purgeMedia(ctx, c.Session); err != nil {
+			return err
+		}
 	}
 	return nil
 }
