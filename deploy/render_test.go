@@ -91,9 +91,15 @@ var strictSerializer = func() *kjson.Serializer {
 		kjson.SerializerOptions{Yaml: true, Strict: true})
 }()
 
+// kustomizeMu serialises builds: kustomize initialises its global OpenAPI
+// schema lazily without a lock, so two builds at once are a data race.
+var kustomizeMu sync.Mutex
+
 // kustomize renders dir (relative to k8s/) with kustomize's Go API, as
 // `kustomize build` does, and returns the YAML stream.
 func kustomize(dir string) ([]byte, error) {
+	kustomizeMu.Lock()
+	defer kustomizeMu.Unlock()
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	m, err := k.Run(filesys.MakeFsOnDisk(), filepath.Join("k8s", dir))
 	if err != nil {
