@@ -42,20 +42,31 @@ func Call(ctx context.Context, nc *nats.Conn, service, op string, req, out any) 
 	case err != nil:
 		return fmt.Errorf("query %s.%s: %w", service, op, err)
 	}
-	var resp commands.Response
-	if err := json.Unmarshal(reply.Data, &resp); err != nil {
-		return fmt.Errorf("decode %s.%s response: %w", service, op, err)
+	rpcErr, err := decodeResponse(reply.Data, out)
+	if err != nil {
+		return fmt.Errorf("%s.%s: %w", service, op, err)
 	}
-	if resp.Error != nil {
-		return resp.Error
-	}
-	if out != nil && len(resp.Data) > 0 {
-		if err := json.Unmarshal(resp.Data, out); err != nil {
-			return fmt.Errorf("decode %s.%s data: %w", service, op, err)
-		}
+	if rpcErr != nil {
+		return rpcErr
 	}
 	return nil
 }
 
 // CodeServiceUnavailable: the queried service has no running instance (503).
 const CodeServiceUnavailable commands.Code = "SERVICE_UNAVAILABLE"
+
+// decodeResponse decodes a commands.Response envelope in one pass: the data
+// goes straight into out instead of through an intermediate RawMessage.
+func decodeResponse(b []byte, out any) (*commands.Error, error) {
+	resp := struct {
+		Data  any             `json:"data"`
+		Error *commands.Error `json:"error"`
+	}{Data: out}
+	if out == nil {
+		resp.Data = &json.RawMessage{}
+	}
+	if err := json.Unmarshal(b, &resp); err != nil {
+		return nil, fmt.Errorf("decode response: %w", err)
+	}
+	return resp.Error, nil
+}
