@@ -3,6 +3,7 @@ package testutil
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"testing"
 	"time"
@@ -26,15 +27,24 @@ func Context(t testing.TB) context.Context {
 	return ctx
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that was free when asked.
+// FreePort returns a TCP port on 127.0.0.1 that was free when asked. It is
+// drawn at random below the kernel's ephemeral range (32768+ on Linux), so
+// the outgoing connections of tests running in parallel cannot take it
+// between this call and the caller's listen, as happens with port 0.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("testutil: find free port: %v", err)
+	const lo, hi = 20000, 32000
+	for range 200 {
+		port := lo + rand.IntN(hi-lo)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return port
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatalf("testutil: no free port in %d-%d", lo, hi)
+	return 0
 }
 
 // FreeAddr returns "127.0.0.1:<port>" for a free port.

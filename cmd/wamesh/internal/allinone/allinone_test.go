@@ -149,6 +149,10 @@ func TestAllInOneStartsProvisionsAndRestarts(t *testing.T) {
 	}
 
 	// Second start on the same data dir: clean, same admin key, not printed again.
+	// A fresh port: the first one may have been reused by another test's
+	// outgoing connection in the meantime.
+	httpAddr = testutil.FreeAddr(t)
+	t.Setenv("WAMESH_HTTP_ADDR", httpAddr)
 	t.Setenv("WAMESH_DATA_DIR", dataDir)
 	r2 := start(t)
 	waitReady(t, "http://"+httpAddr+"/readyz", r2)
