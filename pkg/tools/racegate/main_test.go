@@ -17,7 +17,9 @@ func jsonLines(events ...event) string {
 	return b.String()
 }
 
-func out(pkg, test, text string) event { return event{Action: "output", Package: pkg, Test: test, Output: text + "\n"} }
+func out(pkg, test, text string) event {
+	return event{Action: "output", Package: pkg, Test: test, Output: text + "\n"}
+}
 
 func race(top1, top2 string) []string {
 	return []string{
