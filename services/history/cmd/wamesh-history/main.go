@@ -2,26 +2,8 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
-
-	"github.com/wamesh/wamesh/pkg/config"
+	"github.com/wamesh/wamesh/pkg/service"
 	"github.com/wamesh/wamesh/services/history"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	cfg, err := config.Load[history.Config]()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "wamesh-history: bad configuration:\n"+err.Error())
-		os.Exit(2)
-	}
-	if err := history.Run(ctx, cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "wamesh-history:", err)
-		os.Exit(1)
-	}
-}
+func main() { service.Main("wamesh-history", history.Run) }
