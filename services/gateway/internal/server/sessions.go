@@ -79,7 +79,12 @@ func (s *Server) CreateSession(c echo.Context) error {
 		return err
 	}
 	for _, h := range hooks {
-		if _, err := control.Put(ctx, s.kv.webhooks, h.ID, h); err != nil {
+		hrev, err := control.Put(ctx, s.kv.webhooks, h.ID, h)
+		if err != nil {
+			return err
+		}
+		// Like a webhook create: visible to the caller's next request.
+		if err := s.webhooks.waitRev(ctx, h.ID, hrev); err != nil {
 			return err
 		}
 	}
