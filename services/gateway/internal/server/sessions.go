@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/wamesh/wamesh/pkg/control"
+	"github.com/wamesh/wamesh/pkg/events"
 	"github.com/wamesh/wamesh/pkg/ids"
 	"github.com/wamesh/wamesh/services/gateway/api"
 )
@@ -55,6 +56,10 @@ func (s *Server) CreateSession(c echo.Context) error {
 	}
 	if in.ID == "" {
 		in.ID = ids.New("ses")
+	}
+	if in.ID == events.TenantLevel {
+		// "_" is the session token of tenant-level events in subjects.
+		return problem(http.StatusUnprocessableEntity, "VALIDATION_FAILED", `session id "_" is reserved`)
 	}
 	if t, _ := s.tenants.Get(p.Tenant); t.MaxSessions > 0 && s.countSessions(p.Tenant) >= t.MaxSessions {
 		return problem(http.StatusConflict, codeQuotaExceeded, "the tenant's session quota is reached")
