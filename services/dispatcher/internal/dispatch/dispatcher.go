@@ -88,6 +88,13 @@ type Dispatcher struct {
 	deleted       map[string]bool
 	changed       chan struct{}
 	ready         chan struct{}
+
+	// The fan-out consumer's subject filters: wanted by the webhooks, and
+	// last applied. Used by run before the manager starts, then only by
+	// the manager.
+	filters        []string
+	appliedFilters []string
+	fanoutCreated  bool
 }
 
 // New builds a Dispatcher; Run starts it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -24,20 +25,24 @@ type fanned struct {
 	futures []jetstream.PubAckFuture
 }
 
-// fanoutConsumer creates or updates the shared fan-out consumer.
+// fanoutConsumer creates or updates the shared fan-out consumer with the
+// filters reconcile chose. Every instance computes them from the same
+// webhooks, so concurrent updates converge.
 func (d *Dispatcher) fanoutConsumer(ctx context.Context) (jetstream.Consumer, error) {
+	filters := slices.Clone(d.filters)
 	cons, err := d.js.CreateOrUpdateConsumer(ctx, natsx.StreamEvents, jetstream.ConsumerConfig{
-		Durable:       FanoutConsumer,
-		Description:   "dispatcher: fan events out to WAMESH_DELIVERIES",
-		FilterSubject: natsx.SubjectsEvents,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       d.opt.FanoutAckWait,
-		MaxAckPending: 8192,
+		Durable:        FanoutConsumer,
+		Description:    "dispatcher: fan events out to WAMESH_DELIVERIES",
+		FilterSubjects: filters,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        d.opt.FanoutAckWait,
+		MaxAckPending:  8192,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create fan-out consumer: %w", err)
 	}
+	d.fanoutCreated, d.appliedFilters = true, filters
 	return cons, nil
 }
 

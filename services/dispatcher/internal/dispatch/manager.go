@@ -20,10 +20,7 @@ func (d *Dispatcher) onWebhookChange(key string, _ control.Webhook, deleted bool
 		d.deleted[key] = true
 		d.endpointsLock.Unlock()
 	}
-	select {
-	case d.changed <- struct{}{}:
-	default:
-	}
+	d.wake()
 }
 
 // manage reconciles the running endpoints with the webhooks on each change.
@@ -50,6 +47,7 @@ func (d *Dispatcher) reconcile(ctx context.Context) {
 	})
 	ix := buildIndex(all)
 	d.ix.Store(&ix)
+	d.applyFilters(ctx, ix)
 
 	d.endpointsLock.Lock()
 	defer d.endpointsLock.Unlock()

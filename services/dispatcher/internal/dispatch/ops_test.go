@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -130,6 +131,61 @@ func TestOwnEventsDoNotLoop(t *testing.T) {
 	if len(reqs) != 1 || !strings.Contains(string(reqs[0].body), `"webhook":"all"`) {
 		t.Fatalf("watcher got %d requests, want only the success about \"all\"", len(reqs))
 	}
+}
+
+// TestOutcomeOptIn: the fan-out consumer does not read back the outcome
+// events no webhook lists; once a webhook lists one by name, it does, and
+// the subscriber gets them.
+func TestOutcomeOptIn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	all := newReceiver(t, nil)
+	e.webhook("all", all.URL)
+	e.start(fastOptions())
+	e.publish(1)
+	testutil.Eventually(t, 10*time.Second, func() bool { return len(e.outcomes()) == 1 && fanoutIdle(e) }, "one outcome, fan-out idle")
+	if n := fanoutDelivered(t, e); n != 1 {
+		t.Errorf("fan-out consumer read %d messages, want 1: the outcome event has no subscriber", n)
+	}
+
+	watcher := newReceiver(t, nil)
+	e.webhook("watcher", watcher.URL, func(w *control.Webhook) { w.Events = []string{string(events.WebhookSucceeded)} })
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		c, err := e.js.Consumer(e.ctx, natsx.StreamEvents, dispatch.FanoutConsumer)
+		return err == nil && slices.Contains(c.CachedInfo().Config.FilterSubjects, "wamesh.events.*.*."+string(events.WebhookSucceeded))
+	}, "fan-out reads webhook.delivery.succeeded")
+	// The outcome of the first event may reach the watcher too: it was
+	// stored while the fan-out consumer did not read outcomes, and it is
+	// read once it does; the watcher takes it as it was stored after the
+	// watcher's (back-dated) creation.
+	second := e.publish(1)[0]
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		for _, r := range watcher.requests() {
+			if strings.Contains(string(r.body), second) {
+				return true
+			}
+		}
+		return false
+	}, "watcher gets the success of the second event")
+	for _, r := range watcher.requests() {
+		if !strings.Contains(string(r.body), `"webhook":"all"`) {
+			t.Errorf("watcher got %s, want only successes about \"all\"", r.body)
+		}
+	}
+}
+
+// fanoutDelivered is how many messages the fan-out consumer has read.
+func fanoutDelivered(t *testing.T, e *env) uint64 {
+	t.Helper()
+	c, err := e.js.Consumer(e.ctx, natsx.StreamEvents, dispatch.FanoutConsumer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.Info(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Delivered.Consumer
 }
 
 func fanoutIdle(e *env) bool {

@@ -1,0 +1,81 @@
+package dispatch
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/wamesh/wamesh/pkg/events"
+)
+
+// optInTypes are the dispatcher's own per-attempt outcome events: at least
+// one for every delivery. The fan-out consumer reads them back only while
+// an enabled webhook lists one of them by name; otherwise storing an
+// outcome would also cost a consumer delivery, an ack and a lookup that
+// finds no target, and most of the time no webhook wants them (history
+// reads them with its own consumer either way).
+var optInTypes = []events.Type{events.WebhookSucceeded, events.WebhookAttemptFailed}
+
+// fanoutFilters returns the subject filters of the fan-out consumer: every
+// catalog type, each category but webhook.* as one wildcard, and the
+// webhook.* types one by one, the opt-in ones only when listed in optIn.
+// The result is sorted, so equal inputs give equal slices.
+func fanoutFilters(optIn map[events.Type]bool) []string {
+	seen := map[string]bool{}
+	for _, t := range events.Catalog {
+		category, _, _ := strings.Cut(string(t), ".")
+		f := events.SubjectPrefix + "*.*." + category + ".>"
+		if category+"." == webhookTypePrefix {
+			if slices.Contains(optInTypes, t) && !optIn[t] {
+				continue
+			}
+			f = events.SubjectPrefix + "*.*." + string(t)
+		}
+		seen[f] = true
+	}
+	out := make([]string, 0, len(seen))
+	for f := range seen {
+		out = append(out, f)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// optedIn returns the opt-in types some enabled webhook lists.
+func (ix index) optedIn() map[events.Type]bool {
+	on := map[events.Type]bool{}
+	for _, hooks := range ix {
+		for _, w := range hooks {
+			for _, t := range optInTypes {
+				if slices.Contains(w.Events, string(t)) {
+					on[t] = true
+				}
+			}
+		}
+	}
+	return on
+}
+
+// applyFilters points the fan-out consumer at the filters the webhooks
+// need. Before the consumer exists it only records them; a failed update is
+// retried on the next change or after a second.
+func (d *Dispatcher) applyFilters(ctx context.Context, ix index) {
+	want := fanoutFilters(ix.optedIn())
+	d.filters = want
+	if !d.fanoutCreated || slices.Equal(want, d.appliedFilters) {
+		return
+	}
+	if _, err := d.fanoutConsumer(ctx); err != nil {
+		d.logger.Warn("update fan-out filters", "err", err)
+		time.AfterFunc(time.Second, d.wake)
+	}
+}
+
+// wake asks the manager to reconcile again.
+func (d *Dispatcher) wake() {
+	select {
+	case d.changed <- struct{}{}:
+	default:
+	}
+}
