@@ -42,7 +42,7 @@ func (d *Dispatcher) opTest(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := d.sender.Send(ctx, sender.Request{URL: w.URL, Headers: w.Headers, Keys: d.keys(w), ID: ev.ID, Body: b})
+	res := d.sender.Send(ctx, sender.Request{URL: w.URL, Headers: w.Headers, Signer: d.signer(w), ID: ev.ID, Body: b})
 	out := queries.WebhookTestResult{StatusCode: res.StatusCode, LatencyMS: res.Latency.Milliseconds(), ResponseSnippet: res.Snippet}
 	if !res.Delivered() {
 		out.Error = res.Reason()

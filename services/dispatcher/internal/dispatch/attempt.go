@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -47,7 +48,7 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, md *jetstream.M
 	if md != nil {
 		n = dl.AttemptBase + int(md.NumDelivered)
 	}
-	res := e.d.sender.Send(ctx, sender.Request{URL: w.URL, Headers: w.Headers, Keys: e.d.keys(w), ID: dl.EventID, Body: dl.Body})
+	res := e.d.sender.Send(ctx, sender.Request{URL: w.URL, Headers: w.Headers, Signer: e.signer(w), ID: dl.EventID, Body: dl.Body})
 	if ctx.Err() != nil && !res.Delivered() {
 		_ = m.Nak() // shutting down: not the endpoint's fault, not an attempt
 		return
@@ -149,8 +150,40 @@ func (e *endpoint) failed(ctx context.Context, m jetstream.Msg, w control.Webhoo
 	_ = m.Term()
 }
 
-// keys decodes the webhook's active secrets; undecodable ones are skipped.
-func (d *Dispatcher) keys(w control.Webhook) []signing.Key {
+// signer returns the endpoint's signer for w's active secrets, made again
+// only when the secrets change or one of them expires.
+func (e *endpoint) signer(w control.Webhook) *signing.Signer {
+	now := time.Now()
+	e.signerLock.Lock()
+	defer e.signerLock.Unlock()
+	c := &e.signerCache
+	if c.signer == nil || !now.Before(c.validUntil) || !sameSecrets(c.secrets, w.Secrets) {
+		c.signer, c.secrets, c.validUntil = e.d.signer(w), w.Secrets, time.Now().Add(time.Hour)
+		for _, s := range w.Secrets {
+			if s.ExpiresAt != nil && s.ExpiresAt.After(now) && s.ExpiresAt.Before(c.validUntil) {
+				c.validUntil = *s.ExpiresAt
+			}
+		}
+	}
+	return c.signer
+}
+
+// signerCache is an endpoint's signer and what it was made from.
+type signerCache struct {
+	signer     *signing.Signer
+	secrets    []control.Secret
+	validUntil time.Time // the next expiry of an active secret (at most an hour)
+}
+
+func sameSecrets(a, b []control.Secret) bool {
+	return slices.EqualFunc(a, b, func(x, y control.Secret) bool {
+		return x.Value == y.Value && (x.ExpiresAt == nil) == (y.ExpiresAt == nil) && (x.ExpiresAt == nil || x.ExpiresAt.Equal(*y.ExpiresAt))
+	})
+}
+
+// signer decodes the webhook's active secrets into a signer; undecodable
+// ones are skipped.
+func (d *Dispatcher) signer(w control.Webhook) *signing.Signer {
 	active := w.ActiveSecrets(time.Now())
 	keys := make([]signing.Key, 0, len(active))
 	for _, s := range active {
@@ -161,7 +194,7 @@ func (d *Dispatcher) keys(w control.Webhook) []signing.Key {
 		}
 		keys = append(keys, k)
 	}
-	return keys
+	return signing.NewSigner(keys...)
 }
 
 // publishAttempt records one attempt as a tenant-level event and waits

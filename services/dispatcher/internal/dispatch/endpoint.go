@@ -50,6 +50,9 @@ type endpoint struct {
 	settler *settler     // acks deliveries once their attempt events are stored
 	backlog atomic.Int64 // messages waiting, as last seen
 
+	signerLock  sync.Mutex // guards signerCache
+	signerCache signerCache
+
 	cancel context.CancelFunc
 	done   chan struct{}
 }

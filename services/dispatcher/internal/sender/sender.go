@@ -61,7 +61,7 @@ func New(o Options) *Sender {
 type Request struct {
 	URL     string            // endpoint
 	Headers map[string]string // custom headers; cannot override the signed ones
-	Keys    []signing.Key     // active signing keys, newest first
+	Signer  *signing.Signer   // the active signing keys, newest first
 	ID      string            // webhook-id: the CloudEvent id, stable across retries
 	Body    []byte            // the CloudEvent JSON
 }
@@ -130,7 +130,7 @@ func (s *Sender) setHeaders(h http.Header, r Request, now time.Time) {
 	h["User-Agent"] = []string{s.userAgent}
 	h[canonicalID] = []string{r.ID}
 	h[canonicalTimestamp] = []string{strconv.FormatInt(now.Unix(), 10)}
-	h[canonicalSignature] = []string{signing.Signature(r.Keys, r.ID, now, r.Body)}
+	h[canonicalSignature] = []string{r.Signer.Signature(r.ID, now, r.Body)}
 }
 
 // The signed headers in the canonical form net/http stores them in

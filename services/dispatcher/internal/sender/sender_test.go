@@ -48,7 +48,7 @@ func TestSendHeadersAndSignature(t *testing.T) {
 	t.Cleanup(srv.Close)
 	body := []byte(`{"id":"ev1"}`)
 	res := newSender(5*time.Second).Send(context.Background(), sender.Request{
-		URL: srv.URL, ID: "ev1", Body: body, Keys: []signing.Key{key(t)},
+		URL: srv.URL, ID: "ev1", Body: body, Signer: signing.NewSigner(key(t)),
 		Headers: map[string]string{"X-Custom": "yes", "webhook-id": "forged", "Content-Type": "text/plain"},
 	})
 	if !res.Delivered() || res.StatusCode != 204 {
@@ -93,7 +93,7 @@ func TestSendOutcomes(t *testing.T) {
 	t.Cleanup(func() { close(release) })
 	s := newSender(300 * time.Millisecond)
 	send := func(path string) sender.Result {
-		return s.Send(context.Background(), sender.Request{URL: srv.URL + path, ID: "x", Body: []byte("{}"), Keys: []signing.Key{key(t)}})
+		return s.Send(context.Background(), sender.Request{URL: srv.URL + path, ID: "x", Body: []byte("{}"), Signer: signing.NewSigner(key(t))})
 	}
 	if r := send("/redirect"); r.Delivered() || r.StatusCode != http.StatusFound || !strings.Contains(r.Reason(), "redirect") {
 		t.Errorf("redirect: %+v, want an undelivered 302 (not followed)", r)

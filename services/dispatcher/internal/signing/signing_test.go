@@ -2,9 +2,11 @@ package signing_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,4 +126,27 @@ func FuzzSignature(f *testing.F) {
 			t.Fatalf("reference library rejects id=%q ts=%d: %v", id, unix, err)
 		}
 	})
+}
+
+// TestSignerReuse: a Signer reusing its HMAC states, from many goroutines,
+// signs exactly as fresh keys do.
+func TestSignerReuse(t *testing.T) {
+	t.Parallel()
+	k1, k2 := mustKey(t, vectorSecret), mustKey(t, "whsec_c2VjcmV0LXR3by1zZWNyZXQtdHdvLXNlY3JldC10d28=")
+	s := signing.NewSigner(k1, k2)
+	now := time.Unix(1700000000, 0)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				id, body := fmt.Sprintf("msg_%d_%d", g, i), []byte(fmt.Sprintf(`{"n":%d}`, i))
+				want := k1.Sign(id, now, body) + " " + k2.Sign(id, now, body)
+				if got := s.Signature(id, now, body); got != want {
+					t.Errorf("Signer.Signature(%s) = %q, want %q", id, got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
