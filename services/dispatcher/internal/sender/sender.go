@@ -41,6 +41,7 @@ type Options struct {
 // be shared: one connection pool for every endpoint.
 type Sender struct {
 	client    *http.Client
+	timeout   time.Duration
 	userAgent string
 }
 
@@ -48,11 +49,14 @@ type Sender struct {
 func New(o Options) *Sender {
 	t := o.Policy.Transport(ssrf.TransportOptions{MaxIdleConnsPerHost: o.MaxIdleConnsPerHost, MaxIdleConns: 4 * max(o.MaxIdleConnsPerHost, 256)})
 	return &Sender{
+		// No Client.Timeout: it costs a goroutine and a timer per request.
+		// Send bounds the request, response read included, with its
+		// context instead.
 		client: &http.Client{
 			Transport:     t,
-			Timeout:       o.Timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
+		timeout:   o.Timeout,
 		userAgent: o.UserAgent,
 	}
 }
@@ -98,6 +102,11 @@ func (r Result) Reason() string {
 // Send makes one attempt. It never panics on bad input: a malformed URL is
 // a failed attempt with Err set.
 func (s *Sender) Send(ctx context.Context, r Request) Result {
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, bytes.NewReader(r.Body))
 	if err != nil {
 		return Result{Err: fmt.Errorf("build request: %w", err)}
