@@ -18,6 +18,12 @@ import (
 // dispatcher instance.
 const FanoutConsumer = "dispatcher-fanout"
 
+// fanoutInFlight is how many events may wait for their delivery messages to
+// be stored. More only adds latency: the stores are pipelined already, and
+// past nats.go's limit of 4000 unconfirmed publishes each publish would
+// wait for room.
+const fanoutInFlight = 512
+
 // fanned is an event whose delivery messages are being stored; it is acked
 // once every store is confirmed.
 type fanned struct {
@@ -49,7 +55,7 @@ func (d *Dispatcher) fanoutConsumer(ctx context.Context) (jetstream.Consumer, er
 // runFanout consumes WAMESH_EVENTS until ctx ends. Publishes are
 // asynchronous and confirmed in order by ackFanned, so fan-out is pipelined.
 func (d *Dispatcher) runFanout(ctx context.Context, cons jetstream.Consumer) error {
-	pending := make(chan fanned, 4096)
+	pending := make(chan fanned, fanoutInFlight)
 	done := make(chan struct{})
 	go func() { defer close(done); d.ackFanned(ctx, pending) }()
 	cc, err := cons.Consume(func(m jetstream.Msg) { d.fanOut(ctx, m, pending) },
@@ -104,18 +110,17 @@ func (d *Dispatcher) fanOut(ctx context.Context, m jetstream.Msg, pending chan<-
 	}
 }
 
-// publishAsync publishes without waiting for the ack; when too many acks
-// are outstanding it waits for them to drain and tries again.
+// publishAsync publishes without waiting for the ack. While too many acks
+// are outstanding, nats.go waits for room (up to its stall wait) before
+// giving up; it is asked again until ctx ends. Waiting for every
+// outstanding ack instead would stall while others keep publishing.
 func (d *Dispatcher) publishAsync(ctx context.Context, m *nats.Msg, opts ...jetstream.PublishOpt) (jetstream.PubAckFuture, error) {
 	for {
 		fut, err := d.js.PublishMsgAsync(m, opts...)
 		if !errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
 			return fut, err
 		}
-		select {
-		case <-d.js.PublishAsyncComplete():
-		case <-time.After(time.Second):
-		case <-ctx.Done():
+		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 	}
