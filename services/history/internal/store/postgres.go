@@ -112,7 +112,14 @@ func OpenPostgres(ctx context.Context, url string) (Store, error) {
 			return "DELETE FROM " + t + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + t +
 				" WHERE tenant = $1 AND ts < $2 LIMIT $3))"
 		},
+		optimism: &optimism{conflict: uniqueViolation},
 	}, nil
+}
+
+// uniqueViolation reports whether err is Postgres' unique_violation (SQLSTATE 23505).
+func uniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
 func migratePostgres(ctx context.Context, pool *pgxpool.Pool) (err error) {

@@ -200,11 +200,3 @@ func (s *sqlStore) Ping(ctx context.Context) error { return s.ping(ctx) }
 
 // Close releases the database.
 func (s *sqlStore) Close() error { return s.close() }
-
-// Apply writes b in one transaction.
-func (s *sqlStore) Apply(ctx context.Context, b *Batch) error {
-	if b.Len() == 0 {
-		return nil
-	}
-	return s.inTx(ctx, func(r runner) error { return writeBatch(ctx, r, b) })
-}

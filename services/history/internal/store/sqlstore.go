@@ -10,4 +10,5 @@ type sqlStore struct {
 	ping      func(context.Context) error
 	close     func() error
 	deleteSQL func(table string) string // $1 tenant, $2 cutoff micros, $3 limit
+	optimism  *optimism                 // nil: Apply always upserts
 }

@@ -148,6 +148,17 @@ var upsertMessages = upsert{"messages",
 	OR (excluded.has_reactions AND NOT messages.has_reactions)
 	OR (excluded.media_id <> '' AND excluded.media_id <> messages.media_id)`}
 
+// insertEvents and insertMessages are the optimistic forms of their
+// upserts (see sqlStore.Apply): plain INSERTs, which skip the conflict
+// check of every row and fail on the first key that exists.
+var insertEvents, insertMessages = upsertEvents.plain(), upsertMessages.plain()
+
+// plain is u without its ON CONFLICT clause.
+func (u upsert) plain() upsert {
+	u.tail = ""
+	return u
+}
+
 var upsertStatuses = upsert{"message_statuses",
 	[]string{"tenant", "session", "message_id", "recipient", "status", "ts"},
 	[]string{"text", "text", "text", "text", "smallint", "bigint"},
@@ -222,9 +233,24 @@ var upsertDeliveries = upsert{"deliveries",
 // writeBatch applies b through r (inside the adapter's transaction). Every
 // table's rows are sorted by primary key, and tables are written in one
 // order, so concurrent writers lock in the same order and cannot deadlock.
-func writeBatch(ctx context.Context, r runner, b *Batch) error {
+// With optimistic, new events and messages go as plain INSERTs: the
+// transaction then fails with a unique violation if any of them exists.
+func writeBatch(ctx context.Context, r runner, b *Batch, optimistic bool) error {
+	events, messages := upsertEvents, upsertMessages
+	if optimistic {
+		events = insertEvents
+		if allMessages(b.Messages) {
+			messages = insertMessages
+		}
+	}
+	if err := writeEvents(ctx, r, b, events); err != nil {
+		return err
+	}
+	if err := writeMessages(ctx, r, b, messages); err != nil {
+		return err
+	}
 	steps := []func(context.Context, runner, *Batch) error{
-		writeEvents, writeMessages, writeStatuses, writeEdits, writeReactions,
+		writeStatuses, writeEdits, writeReactions,
 		writeChats, writeContacts, writeGroups, writeMembers, writeDeliveries, writeReadMarks,
 	}
 	for _, step := range steps {
@@ -235,23 +261,34 @@ func writeBatch(ctx context.Context, r runner, b *Batch) error {
 	return nil
 }
 
-func writeEvents(ctx context.Context, r runner, b *Batch) error {
+// allMessages reports whether rows are all whole messages, no stubs: a stub
+// is there to merge into a stored row, so it goes through the upsert.
+func allMessages(rows []*MessageRow) bool {
+	for _, m := range rows {
+		if m.Data == nil {
+			return false
+		}
+	}
+	return true
+}
+
+func writeEvents(ctx context.Context, r runner, b *Batch, stmt upsert) error {
 	rows := b.Events
 	slices.SortFunc(rows, func(x, y EventRow) int {
 		return cmp.Or(cmp.Compare(x.Tenant, y.Tenant), cmp.Compare(x.ID, y.ID))
 	})
-	return upsertEvents.run(ctx, r, len(rows), func(i int, a []any) []any {
+	return stmt.run(ctx, r, len(rows), func(i int, a []any) []any {
 		e := rows[i]
 		return append(a, e.Tenant, e.ID, e.Session, e.Type, e.Subject, e.TS, e.Data)
 	})
 }
 
-func writeMessages(ctx context.Context, r runner, b *Batch) error {
+func writeMessages(ctx context.Context, r runner, b *Batch, stmt upsert) error {
 	rows := b.Messages
 	slices.SortFunc(rows, func(x, y *MessageRow) int {
 		return cmp.Or(cmp.Compare(x.Tenant, y.Tenant), cmp.Compare(x.Session, y.Session), cmp.Compare(x.ID, y.ID))
 	})
-	return upsertMessages.run(ctx, r, len(rows), func(i int, a []any) []any {
+	return stmt.run(ctx, r, len(rows), func(i int, a []any) []any {
 		m := rows[i]
 		return append(a, m.Tenant, m.Session, m.ID, m.Chat, m.Sender, m.FromMe, m.Type, m.TS, m.Data,
 			m.Status, m.Error, m.Revoked, m.EditTS, m.EditText, m.HasReactions, m.MediaID)
