@@ -30,7 +30,9 @@ const (
 )
 
 // Consumer writes WAMESH_EVENTS into the store in batches: one transaction
-// per batch, acked only after commit. Poison events are terminated; on
+// per batch, acked only after commit. With several writers a batch's chat
+// and contact rows go to one shared writer instead (see sharedWriter), and
+// its events are acked after both commits. Poison events are terminated; on
 // database errors the batch is negatively acknowledged with a delay.
 type Consumer struct {
 	Store       store.Store
@@ -125,9 +127,13 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", natsx.StreamEvents, err)
 	}
+	var shared *sharedWriter
+	if c.Writers > 1 {
+		shared = c.startShared(ctx)
+	}
 	writers := make(chan struct{}, c.Writers)
 	var wg sync.WaitGroup
-	defer c.release(cc, inbox, &wg)
+	defer c.release(cc, inbox, &wg, shared)
 	for {
 		msgs := c.collect(ctx, inbox)
 		if len(msgs) == 0 {
@@ -136,16 +142,19 @@ func (c *Consumer) Run(ctx context.Context) error {
 		writers <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-writers }()
-			c.process(ctx, msgs)
+			c.process(ctx, msgs, shared)
 		})
 	}
 }
 
 // release stops consuming, waits for the writers and hands back what was
 // delivered but not processed, so another instance gets it at once.
-func (c *Consumer) release(cc jetstream.ConsumeContext, inbox chan jetstream.Msg, wg *sync.WaitGroup) {
+func (c *Consumer) release(cc jetstream.ConsumeContext, inbox chan jetstream.Msg, wg *sync.WaitGroup, shared *sharedWriter) {
 	cc.Stop()
 	wg.Wait()
+	if shared != nil {
+		shared.close()
+	}
 	for {
 		select {
 		case m := <-inbox:

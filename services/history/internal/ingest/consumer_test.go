@@ -175,14 +175,24 @@ func countFilter(table string) string {
 }
 
 // TestPostgresOutage cuts the database connection twice during ingest:
-// nothing is lost and the consumer catches up.
+// nothing is lost and the consumer catches up, with one writer and with
+// several (whose chat and contact rows the shared writer commits).
 func TestPostgresOutage(t *testing.T) {
 	t.Parallel()
+	for _, writers := range []int{1, 4} {
+		t.Run(fmt.Sprintf("writers=%d", writers), func(t *testing.T) {
+			t.Parallel()
+			testPostgresOutage(t, writers)
+		})
+	}
+}
+
+func testPostgresOutage(t *testing.T, writers int) {
 	dbURL := testutil.Postgres(t)
 	p := newProxy(t, "127.0.0.1:5432")
 	st := openPostgres(t, p.via(dbURL))
 	js := eventsJS(t)
-	c := &ingest.Consumer{Store: st, JS: js, BatchSize: 50, RetryDelay: 100 * time.Millisecond}
+	c := &ingest.Consumer{Store: st, JS: js, BatchSize: 50, RetryDelay: 100 * time.Millisecond, Writers: writers}
 	run(t, c)
 	n := 0
 	publishN := func(k int) {
@@ -209,6 +219,14 @@ func TestPostgresOutage(t *testing.T) {
 	}
 	if c.Stats().Poison.Load() != 0 {
 		t.Fatalf("outage terminated %d events as poison", c.Stats().Poison.Load())
+	}
+	ctx := testutil.Context(t)
+	for i, chat := range chats { // message k went to chats[k%3]
+		last, unread := fmt.Sprintf("o%04d", n-1-(n-1-i)%3), (n-i+2)/3
+		got, err := st.Chat(ctx, queries.ChatRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: chat})
+		if err != nil || got.LastMessage == nil || got.LastMessage.ID != last || got.UnreadCount != unread {
+			t.Fatalf("chat %s = %+v, %v; want last message %s, %d unread", chat, got, err, last, unread)
+		}
 	}
 }
 
@@ -245,21 +263,40 @@ func TestPoison(t *testing.T) {
 
 // TestPoisonOnHealthyDatabase: an event the database keeps refusing while
 // it answers pings is terminated after PoisonAfter deliveries; its batch
-// neighbours are stored.
+// neighbours are stored. With several writers the refused row may be one
+// the shared writer commits after the rest of the batch (a contact).
 func TestPoisonOnHealthyDatabase(t *testing.T) {
 	t.Parallel()
-	js := eventsJS(t)
-	badEv := scope.Received(chats[0], "bad", chats[0], "x", fixture.At(1))
-	st := failingStore{Store: openSQLite(t), badID: badEv.ID}
-	publish(t, js, scope.Received(chats[0], "before", chats[0], "x", fixture.At(0)), false)
-	publish(t, js, badEv, false)
-	publish(t, js, scope.Received(chats[0], "after", chats[0], "x", fixture.At(2)), false)
-	c := &ingest.Consumer{Store: st, JS: js, RetryDelay: 20 * time.Millisecond, PoisonAfter: 3}
-	run(t, c)
-	testutil.Eventually(t, 30*time.Second, func() bool {
-		return c.Stats().Stored.Load() == 2 && c.Stats().Poison.Load() == 1
-	}, "stored %d, poison %d", c.Stats().Stored.Load(), c.Stats().Poison.Load())
-	waitDrained(t, js)
+	badEv := scope.Received(chats[0], "bad", chats[2], "x", fixture.At(1))
+	cases := []struct {
+		name    string
+		writers int
+		store   func(st store.Store) store.Store
+	}{
+		{"event", 1, func(st store.Store) store.Store { return failingStore{Store: st, badID: badEv.ID} }},
+		{"shared row", 2, func(st store.Store) store.Store { return failingStore{Store: st, badContact: chats[2]} }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			js := eventsJS(t)
+			st := tc.store(openSQLite(t))
+			publish(t, js, scope.Received(chats[0], "before", chats[0], "x", fixture.At(0)), false)
+			publish(t, js, badEv, false)
+			publish(t, js, scope.Received(chats[0], "after", chats[0], "x", fixture.At(2)), false)
+			c := &ingest.Consumer{Store: st, JS: js, RetryDelay: 20 * time.Millisecond, PoisonAfter: 3, Writers: tc.writers}
+			run(t, c)
+			testutil.Eventually(t, 30*time.Second, func() bool {
+				return c.Stats().Stored.Load() == 2 && c.Stats().Poison.Load() == 1
+			}, "stored %d, poison %d", c.Stats().Stored.Load(), c.Stats().Poison.Load())
+			waitDrained(t, js)
+			ctx := testutil.Context(t)
+			chat, err := st.Chat(ctx, queries.ChatRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: chats[0]})
+			if err != nil || chat.LastMessage == nil || chat.LastMessage.ID != "after" {
+				t.Fatalf("chat = %+v, %v; want last message after", chat, err)
+			}
+		})
+	}
 }
 
 // TestPassthrough stores metadata without bodies.

@@ -179,10 +179,12 @@ func (p *proxy) cut() {
 	}
 }
 
-// failingStore fails every Apply whose batch holds a given event id.
+// failingStore fails every Apply whose batch holds a given event id or a
+// contact row of a given JID.
 type failingStore struct {
 	store.Store
-	badID string
+	badID      string
+	badContact string
 }
 
 var errInjected = errors.New("injected failure")
@@ -190,6 +192,11 @@ var errInjected = errors.New("injected failure")
 func (f failingStore) Apply(ctx context.Context, b *store.Batch) error {
 	for _, e := range b.Events {
 		if e.ID == f.badID {
+			return errInjected
+		}
+	}
+	for _, c := range b.Contacts {
+		if c.JID == f.badContact {
 			return errInjected
 		}
 	}

@@ -10,8 +10,9 @@ import (
 )
 
 // process writes one batch and acknowledges it: Ack after commit, Term
-// for poison, NakWithDelay on database errors.
-func (c *Consumer) process(ctx context.Context, msgs []jetstream.Msg) {
+// for poison, NakWithDelay on database errors. With a shared writer the
+// batch's chat and contact rows are committed by it, and it acks.
+func (c *Consumer) process(ctx context.Context, msgs []jetstream.Msg, shared *sharedWriter) {
 	var b store.Batch
 	good := make([]jetstream.Msg, 0, len(msgs))
 	for _, m := range msgs {
@@ -24,27 +25,41 @@ func (c *Consumer) process(ctx context.Context, msgs []jetstream.Msg) {
 	if len(good) == 0 {
 		return
 	}
+	var rest *store.Batch
+	if shared != nil {
+		rest = b.TakeShared()
+	}
 	start := time.Now()
 	err := c.apply(ctx, &b)
 	c.Log.Debug("history batch written", "events", len(good), "took", time.Since(start), "err", err)
-	if err == nil {
+	switch {
+	case err != nil:
+		c.failed(ctx, err, good)
+	case rest != nil && rest.Len() > 0:
+		shared.send(rest, good)
+	default:
 		c.ackAll(ctx, good)
-		return
 	}
+}
+
+// failed handles the events of a batch whose write failed: redelivery
+// later while the database is down, else one by one to find the poison.
+func (c *Consumer) failed(ctx context.Context, err error, msgs []jetstream.Msg) {
 	c.stats.Failures.Add(1)
 	c.metrics.failures.Add(ctx, 1)
 	if !c.healthy(ctx) {
-		c.Log.Warn("history database unavailable; events will be redelivered", "err", err, "events", len(good), "retry_in", c.RetryDelay)
-		c.nakAll(good)
+		c.Log.Warn("history database unavailable; events will be redelivered", "err", err, "events", len(msgs), "retry_in", c.RetryDelay)
+		c.nakAll(msgs)
 		return
 	}
-	c.Log.Warn("history batch failed on a healthy database; writing events one by one", "err", err, "events", len(good))
-	for _, m := range good {
+	c.Log.Warn("history batch failed on a healthy database; writing events one by one", "err", err, "events", len(msgs))
+	for _, m := range msgs {
 		c.processOne(ctx, m)
 	}
 }
 
-// processOne isolates the event that breaks a batch.
+// processOne isolates the event that breaks a batch: all its rows in one
+// transaction.
 func (c *Consumer) processOne(ctx context.Context, m jetstream.Msg) {
 	var b store.Batch
 	if err := Add(&b, m.Data(), c.Options); err != nil {

@@ -30,6 +30,18 @@ func (b *Batch) Len() int {
 		len(b.Chats) + len(b.Contacts) + len(b.Groups) + len(b.Deliveries) + len(b.Members) + len(b.ReadMarks)
 }
 
+// TakeShared moves b's chat and contact rows into a new batch and returns
+// it. Those are the rows that the batches of a busy chat all update (its
+// last message, its sender), so concurrent transactions writing them queue
+// behind each other's row locks until commit; the consumer writes them in a
+// transaction of their own. Both tables' upserts commute, so they can be
+// merged with other batches' and written later.
+func (b *Batch) TakeShared() *Batch {
+	s := &Batch{Chats: b.Chats, Contacts: b.Contacts, chatIdx: b.chatIdx, contactIdx: b.contactIdx}
+	b.Chats, b.Contacts, b.chatIdx, b.contactIdx = nil, nil, nil, nil
+	return s
+}
+
 // MemberRow updates one member of a group: Member (in the group or not)
 // and Admin each apply when their time is not older than the stored one.
 type MemberRow struct {
