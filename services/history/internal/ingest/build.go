@@ -60,10 +60,11 @@ func decodeEvent(raw []byte) (events.Event, error) {
 	return e, nil
 }
 
-// AddEvent adds the rows of a decoded event to b.
+// AddEvent adds the rows of a decoded event to b. On error b is
+// unchanged: every builder decodes and checks the whole payload before it
+// adds a row (TestAddPoisonLeavesBatch).
 func AddEvent(b *store.Batch, ev events.Event, opt Options) error {
-	var tmp store.Batch
-	if err := addDerived(&tmp, ev, opt); err != nil {
+	if err := addDerived(b, ev, opt); err != nil {
 		return fmt.Errorf("%w: %s %s: %w", ErrPoison, ev.Type, ev.ID, err)
 	}
 	row := store.EventRow{Tenant: ev.Tenant, ID: ev.ID, Session: ev.Session, Type: string(ev.EventType()),
@@ -72,7 +73,6 @@ func AddEvent(b *store.Batch, ev events.Event, opt Options) error {
 		row.Data = ptr(validJSON(ev.Data))
 	}
 	b.AddEvent(row)
-	merge(b, &tmp)
 	return nil
 }
 
@@ -111,7 +111,8 @@ func merge(dst, src *store.Batch) {
 }
 
 // addDerived adds the model rows of ev; unknown and metadata-free types
-// (presence, calls, session lifecycle) add none.
+// (presence, calls, session lifecycle) add none. It adds nothing when it
+// returns an error.
 func addDerived(b *store.Batch, ev events.Event, opt Options) error {
 	switch t := ev.EventType(); t {
 	case events.MessageReceived, events.MessageSent:
