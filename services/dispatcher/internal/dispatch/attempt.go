@@ -44,10 +44,7 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, md *jetstream.M
 		_ = m.Nak()
 		return
 	}
-	n := dl.AttemptBase + 1
-	if md != nil {
-		n = dl.AttemptBase + int(md.NumDelivered)
-	}
+	n, counted := e.attemptNumber(ctx, dl, md)
 	res := e.d.sender.Send(ctx, sender.Request{URL: w.URL, Headers: w.Headers, Signer: e.signer(w), ID: dl.EventID, Body: dl.Body})
 	if ctx.Err() != nil && !res.Delivered() {
 		_ = m.Nak() // shutting down: not the endpoint's fault, not an attempt
@@ -59,6 +56,9 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, md *jetstream.M
 	}
 	e.d.metrics.attempted(ctx, res)
 	if res.Delivered() {
+		if counted {
+			e.forgetAttempts(ctx, dl)
+		}
 		e.succeeded(context.WithoutCancel(ctx), m, w, dl, n, res)
 		return
 	}
@@ -68,6 +68,7 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, md *jetstream.M
 	case res.Gone():
 		e.d.disable(pctx, w.ID, "endpoint returned 410 Gone")
 		e.d.publishAttempt(pctx, events.WebhookAttemptFailed, w, dl, n, res, nil)
+		e.recordAttempt(pctx, dl, n)
 		_ = m.NakWithDelay(e.d.opt.Schedule[0])
 	default:
 		e.failed(pctx, m, w, dl, n, res)
@@ -136,18 +137,38 @@ func (e *endpoint) failed(ctx context.Context, m jetstream.Msg, w control.Webhoo
 	if !exhausted {
 		next := now.Add(delay)
 		e.d.publishAttempt(ctx, events.WebhookAttemptFailed, w, dl, n, res, &next)
+		e.recordAttempt(ctx, dl, n)
 		e.d.metrics.outcome(ctx, "retrying")
 		_ = m.NakWithDelay(delay)
 		return
 	}
 	if err := e.d.failed.put(ctx, dl, n, res.Reason()); err != nil {
 		e.d.logger.Error("keep failed delivery", "webhook", w.ID, "delivery", dl.DeliveryID, "err", err)
+		e.recordAttempt(ctx, dl, n)
 		_ = m.NakWithDelay(delay + time.Minute)
 		return
 	}
 	e.d.publishAttempt(ctx, events.WebhookFailed, w, dl, n, res, nil)
+	e.forgetAttempts(ctx, dl)
 	e.d.metrics.outcome(ctx, "failed")
 	_ = m.Term()
+}
+
+// recordAttempt stores that attempt n failed; without it the next attempt
+// would count from the redelivery count.
+func (e *endpoint) recordAttempt(ctx context.Context, dl delivery, n int) {
+	if err := e.d.attempts.record(ctx, dl, n); err != nil {
+		e.d.logger.Warn("record attempt", "webhook", e.id, "delivery", dl.DeliveryID, "err", err)
+	}
+}
+
+// forgetAttempts drops a settled delivery's count; a leftover expires.
+func (e *endpoint) forgetAttempts(ctx context.Context, dl delivery) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
+	defer cancel()
+	if err := e.d.attempts.forget(ctx, dl); err != nil {
+		e.d.logger.Debug("forget attempts", "webhook", e.id, "delivery", dl.DeliveryID, "err", err)
+	}
 }
 
 // signer returns the endpoint's signer for w's active secrets, made again

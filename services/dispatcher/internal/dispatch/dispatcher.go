@@ -81,6 +81,7 @@ type Dispatcher struct {
 	webhooks   *control.Cache[control.Webhook]
 	ix         atomic.Pointer[index]
 	failed     *failedStore
+	attempts   *attemptStore
 	healthKV   jetstream.KeyValue
 
 	endpointsLock sync.Mutex // guards endpoints and deleted
@@ -166,6 +167,9 @@ func (d *Dispatcher) open(ctx context.Context) error {
 	}
 	d.webhooksKV = kv
 	if d.failed, err = openFailedStore(ctx, d.js, d.opt.FailedTTL); err != nil {
+		return err
+	}
+	if d.attempts, err = openAttemptStore(ctx, d.js, d.opt.FailedTTL); err != nil {
 		return err
 	}
 	if d.healthKV, err = openHealth(ctx, d.js); err != nil {

@@ -1,0 +1,86 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// BucketAttempts holds the number of the last attempt made for deliveries
+// waiting for a retry. Key: <webhook>.<delivery id>. A delivery message's
+// redelivery count is no attempt count: a message handed back at shutdown,
+// or while its endpoint was being disabled, was never tried. Entries are
+// written only when an attempt fails and removed when the delivery settles,
+// so a delivery that succeeds at once never touches the bucket.
+const BucketAttempts = "wamesh_dispatcher_attempts"
+
+type attemptStore struct{ kv jetstream.KeyValue }
+
+// openAttemptStore opens the bucket; entries outlive the longest wait
+// between two attempts (ttl), which only matters if removing one failed.
+func openAttemptStore(ctx context.Context, js jetstream.JetStream, ttl time.Duration) (*attemptStore, error) {
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: BucketAttempts, Description: "dispatcher: attempts made of deliveries awaiting a retry",
+		History: 1, TTL: ttl, Storage: jetstream.FileStorage,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", BucketAttempts, err)
+	}
+	return &attemptStore{kv: kv}, nil
+}
+
+// last returns the number of the last attempt recorded for dl, 0 if none.
+func (s *attemptStore) last(ctx context.Context, dl delivery) (int, error) {
+	e, err := s.kv.Get(ctx, failedKey(dl.Webhook, dl.DeliveryID))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read attempts: %w", err)
+	}
+	n, err := strconv.Atoi(string(e.Value()))
+	if err != nil {
+		return 0, fmt.Errorf("decode attempts of %s: %w", dl.DeliveryID, err)
+	}
+	return n, nil
+}
+
+// record notes that attempt n of dl failed and a retry follows.
+func (s *attemptStore) record(ctx context.Context, dl delivery, n int) error {
+	if _, err := s.kv.Put(ctx, failedKey(dl.Webhook, dl.DeliveryID), []byte(strconv.Itoa(n))); err != nil {
+		return fmt.Errorf("record attempt: %w", err)
+	}
+	return nil
+}
+
+// forget removes dl's count once it settled.
+func (s *attemptStore) forget(ctx context.Context, dl delivery) error {
+	if err := s.kv.Delete(ctx, failedKey(dl.Webhook, dl.DeliveryID)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("forget attempts: %w", err)
+	}
+	return nil
+}
+
+// attemptNumber returns the number of the attempt about to be made with m
+// (md is its metadata, nil if unreadable), and whether a count may be
+// stored for it. The first delivery of a message is always its first
+// attempt; after that the stored count decides. When the count cannot be
+// read, the redelivery count stands in (it can only overstate).
+func (e *endpoint) attemptNumber(ctx context.Context, dl delivery, md *jetstream.MsgMetadata) (n int, counted bool) {
+	if md == nil || md.NumDelivered <= 1 {
+		return dl.AttemptBase + 1, false
+	}
+	last, err := e.d.attempts.last(ctx, dl)
+	if err != nil {
+		e.d.logger.Warn("read attempt count", "webhook", e.id, "delivery", dl.DeliveryID, "err", err)
+		return dl.AttemptBase + int(md.NumDelivered), true
+	}
+	if last == 0 {
+		return dl.AttemptBase + 1, true
+	}
+	return last + 1, true
+}
