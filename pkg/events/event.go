@@ -37,6 +37,17 @@ var (
 	ErrMalformed = errors.New("malformed event")
 )
 
+// jsonAppender is a payload that encodes itself exactly as encoding/json
+// would, without reflection.
+type jsonAppender interface{ AppendJSON([]byte) []byte }
+
+func marshalData(data any) ([]byte, error) {
+	if a, ok := data.(jsonAppender); ok {
+		return a.AppendJSON(nil), nil
+	}
+	return json.Marshal(data)
+}
+
 // Meta holds the routing facts of a new event.
 type Meta struct {
 	Tenant  string // required
@@ -58,7 +69,7 @@ func New(ctx context.Context, t Type, m Meta, data any) (Event, error) {
 			return Event{}, err
 		}
 	}
-	raw, err := json.Marshal(data)
+	raw, err := marshalData(data)
 	if err != nil {
 		return Event{}, fmt.Errorf("marshal %s payload: %w", t, err)
 	}

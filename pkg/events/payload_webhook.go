@@ -1,6 +1,9 @@
 package events
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // WebhookDeliveryData is the payload of webhook.delivery.succeeded,
 // webhook.delivery.attempt_failed and webhook.delivery.failed: one attempt
@@ -23,4 +26,42 @@ type WebhookDeliveryData struct {
 type WebhookDisabledData struct {
 	Webhook string `json:"webhook"` // webhook id
 	Reason  string `json:"reason"`  // e.g. "endpoint returned 410 Gone"
+}
+
+// AppendJSON appends d as encoding/json marshals it. One is built for every
+// delivery attempt, so New uses this instead of the reflective encoder.
+func (d WebhookDeliveryData) AppendJSON(b []byte) []byte {
+	b = append(b, `{"webhook":`...)
+	b = AppendJSONString(b, d.Webhook)
+	b = append(b, `,"deliveryId":`...)
+	b = AppendJSONString(b, d.DeliveryID)
+	b = append(b, `,"eventId":`...)
+	b = AppendJSONString(b, d.EventID)
+	b = append(b, `,"eventType":`...)
+	b = AppendJSONString(b, d.EventType)
+	if d.Session != "" {
+		b = append(b, `,"session":`...)
+		b = AppendJSONString(b, d.Session)
+	}
+	b = append(b, `,"attempt":`...)
+	b = strconv.AppendInt(b, int64(d.Attempt), 10)
+	if d.StatusCode != 0 {
+		b = append(b, `,"statusCode":`...)
+		b = strconv.AppendInt(b, int64(d.StatusCode), 10)
+	}
+	b = append(b, `,"latencyMs":`...)
+	b = strconv.AppendInt(b, d.LatencyMS, 10)
+	if d.Error != "" {
+		b = append(b, `,"error":`...)
+		b = AppendJSONString(b, d.Error)
+	}
+	if d.ResponseSnippet != "" {
+		b = append(b, `,"responseSnippet":`...)
+		b = AppendJSONString(b, d.ResponseSnippet)
+	}
+	if d.NextAttemptAt != nil {
+		b = append(b, `,"nextAttemptAt":`...)
+		b = AppendJSONTime(b, *d.NextAttemptAt)
+	}
+	return append(b, '}')
 }
