@@ -18,21 +18,28 @@ import (
 var optInTypes = []events.Type{events.WebhookSucceeded, events.WebhookAttemptFailed}
 
 // fanoutFilters returns the subject filters of the fan-out consumer: every
-// catalog type, each category but webhook.* as one wildcard, and the
-// webhook.* types one by one, the opt-in ones only when listed in optIn.
+// catalog type except the opt-in ones not listed in optIn. Types are
+// grouped by their number of tokens into one wildcard filter per count
+// (the server matches every stored message against the filters, so fewer
+// is cheaper); a count shared with a type left out is listed type by type.
 // The result is sorted, so equal inputs give equal slices.
 func fanoutFilters(optIn map[events.Type]bool) []string {
+	left := func(t events.Type) bool { return slices.Contains(optInTypes, t) && !optIn[t] }
+	exact := map[int]bool{} // token counts that must be listed type by type
+	for _, t := range events.Catalog {
+		if left(t) {
+			exact[tokens(t)] = true
+		}
+	}
 	seen := map[string]bool{}
 	for _, t := range events.Catalog {
-		category, _, _ := strings.Cut(string(t), ".")
-		f := events.SubjectPrefix + "*.*." + category + ".>"
-		if category+"." == webhookTypePrefix {
-			if slices.Contains(optInTypes, t) && !optIn[t] {
-				continue
-			}
-			f = events.SubjectPrefix + "*.*." + string(t)
+		switch n := tokens(t); {
+		case left(t):
+		case exact[n]:
+			seen[events.SubjectPrefix+"*.*."+string(t)] = true
+		default:
+			seen[events.SubjectPrefix+"*.*"+strings.Repeat(".*", n)] = true
 		}
-		seen[f] = true
 	}
 	out := make([]string, 0, len(seen))
 	for f := range seen {
@@ -41,6 +48,8 @@ func fanoutFilters(optIn map[events.Type]bool) []string {
 	slices.Sort(out)
 	return out
 }
+
+func tokens(t events.Type) int { return strings.Count(string(t), ".") + 1 }
 
 // optedIn returns the opt-in types some enabled webhook lists.
 func (ix index) optedIn() map[events.Type]bool {
