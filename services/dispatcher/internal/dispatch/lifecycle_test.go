@@ -44,6 +44,25 @@ func TestDeletedWebhookIsForgotten(t *testing.T) {
 		info, ierr := stream.Info(e.ctx)
 		return errors.Is(err, jetstream.ErrConsumerNotFound) && ierr == nil && info.State.Msgs == 0
 	}, "consumer and deliveries removed")
+	// ... and its records: failing-since and the attempt counts of the
+	// parked deliveries.
+	for _, bucket := range []string{dispatch.BucketHealth, dispatch.BucketAttempts} {
+		kv, err := e.js.KeyValue(e.ctx, bucket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		testutil.Eventually(t, 10*time.Second, func() bool {
+			keys, err := kv.ListKeys(e.ctx)
+			if err != nil {
+				return false
+			}
+			n := 0
+			for range keys.Keys() {
+				n++
+			}
+			return n == 0
+		}, bucket+" has no keys of the deleted webhook")
+	}
 }
 
 // TestInvalidWebhookRecordIgnored: a record whose id is not a valid subject

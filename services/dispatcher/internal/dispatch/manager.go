@@ -93,6 +93,32 @@ func (d *Dispatcher) forget(ctx context.Context, id string) {
 	if err := stream.Purge(ctx, jetstream.WithPurgeSubject(DeliverySubject(id))); err != nil {
 		d.logger.Warn("purge deliveries", "webhook", id, "err", err)
 	}
+	// Its records in the dispatcher's buckets: failing-since, attempt
+	// counts, exhausted deliveries (they could not be retried any more).
+	if err := d.healthKV.Purge(ctx, id); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		d.logger.Warn("forget endpoint health", "webhook", id, "err", err)
+	}
+	for _, kv := range []jetstream.KeyValue{d.attempts.kv, d.failed.kv} {
+		if err := purgePrefix(ctx, kv, id+"."); err != nil {
+			d.logger.Warn("forget webhook records", "webhook", id, "bucket", kv.Bucket(), "err", err)
+		}
+	}
+}
+
+// purgePrefix purges every key of kv that starts with prefix (a whole
+// token, ending in ".").
+func purgePrefix(ctx context.Context, kv jetstream.KeyValue, prefix string) error {
+	keys, err := kv.ListKeysFiltered(ctx, prefix+">")
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for k := range keys.Keys() {
+		if err := kv.Purge(ctx, k); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // sweepConsumers forgets webhooks deleted while no dispatcher was running.
