@@ -1,6 +1,7 @@
 package events
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 )
@@ -9,9 +10,12 @@ import (
 // reflection: every event is encoded once per publish, and on busy paths
 // (the dispatcher's outcome events, the session's inbound messages) the
 // reflective encoder cost more than the rest of building the event. Data
-// is copied as it is (Message checks it is valid JSON).
-// encode_test.go checks the output equals json.Marshal's.
-func (e Event) appendJSON(b []byte) []byte {
+// must be valid JSON (Message checks); it is copied as it is when it is
+// already compact and HTML-escaped, as New makes it, else compacted and
+// escaped as encoding/json does. It fails where encoding/json fails: a
+// time it cannot write. encode_test.go checks the output equals
+// json.Marshal's.
+func (e Event) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"specversion":`...)
 	b = AppendJSONString(b, e.SpecVersion)
 	b = append(b, `,"id":`...)
@@ -25,7 +29,10 @@ func (e Event) appendJSON(b []byte) []byte {
 		b = AppendJSONString(b, e.Subject)
 	}
 	b = append(b, `,"time":`...)
-	b = AppendJSONTime(b, e.Time)
+	b, err := appendTime(b, e.Time)
+	if err != nil {
+		return nil, err
+	}
 	b = append(b, `,"datacontenttype":`...)
 	b = AppendJSONString(b, e.DataContentType)
 	b = append(b, `,"tenant":`...)
@@ -39,12 +46,20 @@ func (e Event) appendJSON(b []byte) []byte {
 		b = AppendJSONString(b, e.TraceParent)
 	}
 	b = append(b, `,"data":`...)
-	if len(e.Data) == 0 {
+	switch {
+	case len(e.Data) == 0:
 		b = append(b, "null"...)
-	} else {
+	case bytes.ContainsAny(e.Data, " \t\r\n<>&\u2028\u2029"):
+		var compact, escaped bytes.Buffer
+		if err := json.Compact(&compact, e.Data); err != nil {
+			return nil, err
+		}
+		json.HTMLEscape(&escaped, compact.Bytes())
+		b = append(b, escaped.Bytes()...)
+	default:
 		b = append(b, e.Data...)
 	}
-	return append(b, '}')
+	return append(b, '}'), nil
 }
 
 // AppendJSONString appends s as a JSON string exactly as encoding/json
@@ -62,17 +77,18 @@ func AppendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// AppendJSONTime appends t as encoding/json writes a time.Time (RFC 3339
-// with nanoseconds), falling back to it for years it refuses.
-func AppendJSONTime(b []byte, t time.Time) []byte {
-	if y := t.Year(); y < 0 || y > 9999 {
+// appendTime appends t as encoding/json writes a time.Time (RFC 3339 with
+// nanoseconds), and fails where it fails.
+func appendTime(b []byte, t time.Time) ([]byte, error) {
+	_, offset := t.Zone()
+	if y := t.Year(); y < 0 || y > 9999 || offset%60 != 0 || offset <= -24*3600 || offset >= 24*3600 {
 		q, err := json.Marshal(t)
 		if err != nil {
-			return append(b, "null"...)
+			return nil, err
 		}
-		return append(b, q...)
+		return append(b, q...), nil
 	}
 	b = append(b, '"')
 	b = t.AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"')
+	return append(b, '"'), nil
 }

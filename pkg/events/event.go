@@ -37,13 +37,10 @@ var (
 	ErrMalformed = errors.New("malformed event")
 )
 
-// jsonAppender is a payload that encodes itself exactly as encoding/json
-// would, without reflection.
-type jsonAppender interface{ AppendJSON([]byte) []byte }
-
+// marshalData encodes a payload; the busiest types without reflection.
 func marshalData(data any) ([]byte, error) {
-	if a, ok := data.(jsonAppender); ok {
-		return a.AppendJSON(nil), nil
+	if d, ok := data.(WebhookDeliveryData); ok {
+		return d.appendJSON(nil)
 	}
 	return json.Marshal(data)
 }

@@ -28,9 +28,9 @@ type WebhookDisabledData struct {
 	Reason  string `json:"reason"`  // e.g. "endpoint returned 410 Gone"
 }
 
-// AppendJSON appends d as encoding/json marshals it. One is built for every
+// appendJSON appends d as encoding/json marshals it. One is built for every
 // delivery attempt, so New uses this instead of the reflective encoder.
-func (d WebhookDeliveryData) AppendJSON(b []byte) []byte {
+func (d WebhookDeliveryData) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"webhook":`...)
 	b = AppendJSONString(b, d.Webhook)
 	b = append(b, `,"deliveryId":`...)
@@ -61,7 +61,10 @@ func (d WebhookDeliveryData) AppendJSON(b []byte) []byte {
 	}
 	if d.NextAttemptAt != nil {
 		b = append(b, `,"nextAttemptAt":`...)
-		b = AppendJSONTime(b, *d.NextAttemptAt)
+		var err error
+		if b, err = appendTime(b, *d.NextAttemptAt); err != nil {
+			return nil, err
+		}
 	}
-	return append(b, '}')
+	return append(b, '}'), nil
 }

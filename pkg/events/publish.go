@@ -22,7 +22,10 @@ func Message(e Event) (*nats.Msg, error) {
 	if len(e.Data) > 0 && !json.Valid(e.Data) {
 		return nil, fmt.Errorf("marshal event: %w: data is not valid JSON", ErrMalformed)
 	}
-	body := e.appendJSON(make([]byte, 0, 256+len(e.Data)))
+	body, err := e.appendJSON(make([]byte, 0, 256+len(e.Data)))
+	if err != nil {
+		return nil, fmt.Errorf("marshal event: %w", err)
+	}
 	msg := nats.NewMsg(subj)
 	msg.Data = body
 	msg.Header.Set(jetstream.MsgIDHeader, e.ID)
