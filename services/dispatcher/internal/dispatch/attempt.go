@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -45,6 +46,9 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, md *jetstream.M
 		return
 	}
 	n, counted := e.attemptNumber(ctx, dl, md)
+	if md != nil {
+		dl.delivered = md.NumDelivered
+	}
 	res := e.d.sender.Send(ctx, sender.Request{URL: w.URL, Headers: w.Headers, Signer: e.signer(w), ID: dl.EventID, Body: dl.Body})
 	if ctx.Err() != nil && !res.Delivered() {
 		_ = m.Nak() // shutting down: not the endpoint's fault, not an attempt
@@ -67,8 +71,8 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, md *jetstream.M
 	switch {
 	case res.Gone():
 		e.d.disable(pctx, w.ID, "endpoint returned 410 Gone")
-		e.d.publishAttempt(pctx, events.WebhookAttemptFailed, w, dl, n, res, nil)
 		e.recordAttempt(pctx, dl, n)
+		e.d.publishAttempt(pctx, events.WebhookAttemptFailed, w, dl, n, res, nil)
 		_ = m.NakWithDelay(e.d.opt.Schedule[0])
 	default:
 		e.failed(pctx, m, w, dl, n, res)
@@ -136,8 +140,8 @@ func (e *endpoint) failed(ctx context.Context, m jetstream.Msg, w control.Webhoo
 	delay, exhausted := e.d.retryDelay(n, res.RetryAfter)
 	if !exhausted {
 		next := now.Add(delay)
+		e.recordAttempt(ctx, dl, n) // first: a crash after it cannot repeat n
 		e.d.publishAttempt(ctx, events.WebhookAttemptFailed, w, dl, n, res, &next)
-		e.recordAttempt(ctx, dl, n)
 		e.d.metrics.outcome(ctx, "retrying")
 		_ = m.NakWithDelay(delay)
 		return
@@ -158,7 +162,9 @@ func (e *endpoint) failed(ctx context.Context, m jetstream.Msg, w control.Webhoo
 // would count from the redelivery count.
 func (e *endpoint) recordAttempt(ctx context.Context, dl delivery, n int) {
 	if err := e.d.attempts.record(ctx, dl, n); err != nil {
-		e.d.logger.Warn("record attempt", "webhook", e.id, "delivery", dl.DeliveryID, "err", err)
+		// The next attempt may get the same number; its outcome event
+		// still gets its own id (attemptEvent adds the redelivery count).
+		e.d.logger.Error("record attempt", "webhook", e.id, "delivery", dl.DeliveryID, "err", err)
 	}
 }
 
@@ -231,15 +237,17 @@ func (d *Dispatcher) publishAttempt(ctx context.Context, t events.Type, w contro
 }
 
 // attemptEvent builds the event message recording one attempt; its id
-// (and Nats-Msg-Id) is derived from the delivery, the outcome and the
-// attempt number, so publishing it twice stores it once.
+// (and Nats-Msg-Id) is derived from the delivery, the outcome, the attempt
+// number and the message's delivery count, so publishing it twice stores
+// it once, while a later attempt that got the same number (its count could
+// not be stored) is still recorded.
 func (d *Dispatcher) attemptEvent(ctx context.Context, t events.Type, w control.Webhook, dl delivery, n int, res sender.Result, next *time.Time) (*nats.Msg, error) {
 	data := events.WebhookDeliveryData{
 		Webhook: w.ID, DeliveryID: dl.DeliveryID, EventID: dl.EventID, EventType: dl.EventType, Session: dl.Session,
 		Attempt: n, StatusCode: res.StatusCode, LatencyMS: res.Latency.Milliseconds(), Error: res.Reason(),
 		ResponseSnippet: res.Snippet, NextAttemptAt: next,
 	}
-	meta := events.Meta{Tenant: w.Tenant, ID: events.DeriveID("attempt", dl.DeliveryID, string(t), itoa(n)), Source: "/wamesh/webhooks/" + w.ID}
+	meta := events.Meta{Tenant: w.Tenant, ID: events.DeriveID("attempt", dl.DeliveryID, string(t), itoa(n), strconv.FormatUint(dl.delivered, 10)), Source: "/wamesh/webhooks/" + w.ID}
 	ev, err := events.New(ctx, t, meta, data)
 	if err != nil {
 		return nil, fmt.Errorf("build %s event: %w", t, err)

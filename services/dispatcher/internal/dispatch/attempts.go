@@ -49,12 +49,16 @@ func (s *attemptStore) last(ctx context.Context, dl delivery) (int, error) {
 	return n, nil
 }
 
-// record notes that attempt n of dl failed and a retry follows.
+// record notes that attempt n of dl failed and a retry follows; a failed
+// write is tried once more.
 func (s *attemptStore) record(ctx context.Context, dl delivery, n int) error {
-	if _, err := s.kv.Put(ctx, failedKey(dl.Webhook, dl.DeliveryID), []byte(strconv.Itoa(n))); err != nil {
-		return fmt.Errorf("record attempt: %w", err)
+	var err error
+	for range 2 {
+		if _, err = s.kv.Put(ctx, failedKey(dl.Webhook, dl.DeliveryID), []byte(strconv.Itoa(n))); err == nil {
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("record attempt: %w", err)
 }
 
 // forget removes dl's count once it settled.
@@ -67,9 +71,10 @@ func (s *attemptStore) forget(ctx context.Context, dl delivery) error {
 
 // attemptNumber returns the number of the attempt about to be made with m
 // (md is its metadata, nil if unreadable), and whether a count may be
-// stored for it. The first delivery of a message is always its first
-// attempt; after that the stored count decides. When the count cannot be
-// read, the redelivery count stands in (it can only overstate).
+// stored for it (to be removed when the delivery settles). The first
+// delivery of a message is always its first attempt; after that the
+// stored count decides. When the count cannot be read, the redelivery
+// count stands in.
 func (e *endpoint) attemptNumber(ctx context.Context, dl delivery, md *jetstream.MsgMetadata) (n int, counted bool) {
 	if md == nil || md.NumDelivered <= 1 {
 		return dl.AttemptBase + 1, false
@@ -79,8 +84,7 @@ func (e *endpoint) attemptNumber(ctx context.Context, dl delivery, md *jetstream
 		e.d.logger.Warn("read attempt count", "webhook", e.id, "delivery", dl.DeliveryID, "err", err)
 		return dl.AttemptBase + int(md.NumDelivered), true
 	}
-	if last == 0 {
-		return dl.AttemptBase + 1, true
-	}
-	return last + 1, true
+	// A count below the base is a leftover of the delivery's exhausted
+	// run before a manual retry.
+	return max(last, dl.AttemptBase) + 1, last > 0
 }

@@ -43,6 +43,8 @@ type delivery struct {
 	Session     string `json:"session,omitempty"`
 	AttemptBase int    `json:"attemptBase,omitempty"`
 	Body        []byte `json:"body"`
+
+	delivered uint64 // the message's delivery count, when it is being attempted
 }
 
 // message builds the WAMESH_DELIVERIES message; msgID is its Nats-Msg-Id.

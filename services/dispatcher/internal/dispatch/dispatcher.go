@@ -169,7 +169,7 @@ func (d *Dispatcher) open(ctx context.Context) error {
 	if d.failed, err = openFailedStore(ctx, d.js, d.opt.FailedTTL); err != nil {
 		return err
 	}
-	if d.attempts, err = openAttemptStore(ctx, d.js, d.opt.FailedTTL); err != nil {
+	if d.attempts, err = openAttemptStore(ctx, d.js, d.attemptsTTL()); err != nil {
 		return err
 	}
 	if d.healthKV, err = openHealth(ctx, d.js); err != nil {
@@ -180,6 +180,18 @@ func (d *Dispatcher) open(ctx context.Context) error {
 		return fmt.Errorf("watch webhooks: %w", err)
 	}
 	return nil
+}
+
+// attemptsTTL is how long an attempt count must survive: longer than any
+// wait between two attempts (the longest scheduled delay with jitter, or a
+// Retry-After of up to 24 h) with room for a redelivery, and at least as
+// long as exhausted deliveries are kept.
+func (d *Dispatcher) attemptsTTL() time.Duration {
+	longest := 24 * time.Hour
+	for _, s := range d.opt.Schedule {
+		longest = max(longest, time.Duration(float64(s)*(1+max(d.opt.Jitter, 0))))
+	}
+	return max(d.opt.FailedTTL, 2*longest+d.opt.AckWait)
 }
 
 // retryDelay returns the wait before the retry after attempt n (1-based),

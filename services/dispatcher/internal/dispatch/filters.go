@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wamesh/wamesh/pkg/events"
+	"github.com/wamesh/wamesh/pkg/natsx"
 )
 
 // optInTypes are the dispatcher's own per-attempt outcome events: at least
@@ -18,7 +19,10 @@ import (
 var optInTypes = []events.Type{events.WebhookSucceeded, events.WebhookAttemptFailed}
 
 // fanoutFilters returns the subject filters of the fan-out consumer: every
-// catalog type except the opt-in ones not listed in optIn. Types are
+// catalog type except the opt-in ones not listed in optIn. Types outside
+// the catalog are not guaranteed to pass (a three-token one does not while
+// an opt-in type is left out): events.Catalog is the contract, so a new type
+// goes into it before anything publishes it. Types are
 // grouped by their number of tokens into one wildcard filter per count
 // (the server matches every stored message against the filters, so fewer
 // is cheaper); a count shared with a type left out is listed type by type.
@@ -78,6 +82,28 @@ func (d *Dispatcher) applyFilters(ctx context.Context, ix index) {
 	if _, err := d.fanoutConsumer(ctx); err != nil {
 		d.logger.Warn("update fan-out filters", "err", err)
 		time.AfterFunc(time.Second, d.wake)
+	}
+}
+
+// checkFilters re-applies the filters when the consumer's differ on the
+// server: an older instance starting during a rolling update, or a hand
+// edit, may have reset them, and nothing else would notice until the
+// wanted set changes.
+func (d *Dispatcher) checkFilters(ctx context.Context) {
+	if !d.fanoutCreated {
+		return
+	}
+	c, err := d.js.Consumer(ctx, natsx.StreamEvents, FanoutConsumer)
+	if err != nil {
+		return
+	}
+	have := c.CachedInfo().Config
+	if have.FilterSubject == "" && slices.Equal(slices.Sorted(slices.Values(have.FilterSubjects)), d.filters) {
+		return
+	}
+	d.logger.Info("fan-out filters changed on the server; applying them again", "have", have.FilterSubjects, "want", d.filters)
+	if _, err := d.fanoutConsumer(ctx); err != nil {
+		d.logger.Warn("update fan-out filters", "err", err)
 	}
 }
 

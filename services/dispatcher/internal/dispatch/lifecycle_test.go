@@ -36,6 +36,37 @@ func TestDeletedWebhookIsForgotten(t *testing.T) {
 		return err == nil && c.CachedInfo().Config.MaxAckPending == 5+1000
 	}, "consumer reshaped")
 
+	// Records the deletion must take along: failing-since and the parked
+	// deliveries' attempt counts exist by now; an exhausted delivery is
+	// put in place, with one of another webhook that must stay.
+	countKeys := func(bucket string) int {
+		kv, err := e.js.KeyValue(e.ctx, bucket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, err := kv.ListKeys(e.ctx)
+		if err != nil {
+			return 0
+		}
+		n := 0
+		for range keys.Keys() {
+			n++
+		}
+		return n
+	}
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		return countKeys(dispatch.BucketHealth) == 1 && countKeys(dispatch.BucketAttempts) == 3
+	}, "failing-since and three attempt counts recorded")
+	failed, err := e.js.KeyValue(e.ctx, dispatch.BucketFailed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"wh1.d1", "wh2.d1"} {
+		if _, err := failed.Put(e.ctx, key, []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	if err := e.kv.Delete(e.ctx, "wh1"); err != nil {
 		t.Fatal(err)
 	}
@@ -44,24 +75,12 @@ func TestDeletedWebhookIsForgotten(t *testing.T) {
 		info, ierr := stream.Info(e.ctx)
 		return errors.Is(err, jetstream.ErrConsumerNotFound) && ierr == nil && info.State.Msgs == 0
 	}, "consumer and deliveries removed")
-	// ... and its records: failing-since and the attempt counts of the
-	// parked deliveries.
-	for _, bucket := range []string{dispatch.BucketHealth, dispatch.BucketAttempts} {
-		kv, err := e.js.KeyValue(e.ctx, bucket)
-		if err != nil {
-			t.Fatal(err)
-		}
-		testutil.Eventually(t, 10*time.Second, func() bool {
-			keys, err := kv.ListKeys(e.ctx)
-			if err != nil {
-				return false
-			}
-			n := 0
-			for range keys.Keys() {
-				n++
-			}
-			return n == 0
-		}, bucket+" has no keys of the deleted webhook")
+	// ... and its records, not another webhook's.
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		return countKeys(dispatch.BucketHealth) == 0 && countKeys(dispatch.BucketAttempts) == 0 && countKeys(dispatch.BucketFailed) == 1
+	}, "the deleted webhook's records purged")
+	if _, err := failed.Get(e.ctx, "wh2.d1"); err != nil {
+		t.Errorf("another webhook's failed delivery: %v, want kept", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -23,14 +24,19 @@ func (d *Dispatcher) onWebhookChange(key string, _ control.Webhook, deleted bool
 	d.wake()
 }
 
-// manage reconciles the running endpoints with the webhooks on each change.
+// manage reconciles the running endpoints with the webhooks on each change,
+// and checks the fan-out filters on the server every minute.
 func (d *Dispatcher) manage(ctx context.Context) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-d.changed:
 			d.reconcile(ctx)
+		case <-tick.C:
+			d.checkFilters(ctx)
 		}
 	}
 }
@@ -95,30 +101,27 @@ func (d *Dispatcher) forget(ctx context.Context, id string) {
 	}
 	// Its records in the dispatcher's buckets: failing-since, attempt
 	// counts, exhausted deliveries (they could not be retried any more).
-	if err := d.healthKV.Purge(ctx, id); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-		d.logger.Warn("forget endpoint health", "webhook", id, "err", err)
-	}
-	for _, kv := range []jetstream.KeyValue{d.attempts.kv, d.failed.kv} {
-		if err := purgePrefix(ctx, kv, id+"."); err != nil {
-			d.logger.Warn("forget webhook records", "webhook", id, "bucket", kv.Bucket(), "err", err)
+	// Purged by subject on the buckets' streams: one request each, no
+	// delete markers left behind.
+	for bucket, subject := range map[string]string{
+		BucketHealth:   id,
+		BucketAttempts: id + ".>",
+		BucketFailed:   id + ".>",
+	} {
+		if err := purgeKV(ctx, d.js, bucket, subject); err != nil {
+			d.logger.Warn("forget webhook records", "webhook", id, "bucket", bucket, "err", err)
 		}
 	}
 }
 
-// purgePrefix purges every key of kv that starts with prefix (a whole
-// token, ending in ".").
-func purgePrefix(ctx context.Context, kv jetstream.KeyValue, prefix string) error {
-	keys, err := kv.ListKeysFiltered(ctx, prefix+">")
+// purgeKV removes the keys of a KV bucket that match a subject pattern
+// (a key, or "<prefix>.>") from the bucket's stream.
+func purgeKV(ctx context.Context, js jetstream.JetStream, bucket, keys string) error {
+	stream, err := js.Stream(ctx, "KV_"+bucket)
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for k := range keys.Keys() {
-		if err := kv.Purge(ctx, k); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return stream.Purge(ctx, jetstream.WithPurgeSubject("$KV."+bucket+"."+keys))
 }
 
 // sweepConsumers forgets webhooks deleted while no dispatcher was running.
