@@ -117,3 +117,19 @@ func TestBreaker(t *testing.T) {
 		t.Fatal("a disabled breaker opened")
 	}
 }
+
+// TestAttemptsTTL: attempt counts outlive the longest wait between two
+// attempts even when exhausted deliveries are kept only briefly.
+func TestAttemptsTTL(t *testing.T) {
+	t.Parallel()
+	opt := Options{FailedTTL: time.Hour, Jitter: 0.2, Schedule: []time.Duration{time.Second, 30 * time.Hour}}
+	opt.defaults()
+	d := &Dispatcher{opt: opt}
+	if got, min := d.attemptsTTL(), 2*36*time.Hour; got < min {
+		t.Errorf("attempts TTL %v, want at least %v (30 h delay + 20 %% jitter, twice)", got, min)
+	}
+	opt.FailedTTL = 90 * 24 * time.Hour
+	if got := (&Dispatcher{opt: opt}).attemptsTTL(); got != opt.FailedTTL {
+		t.Errorf("attempts TTL %v, want the failed TTL %v", got, opt.FailedTTL)
+	}
+}
