@@ -82,6 +82,7 @@ type Message struct {
 	Edits     []Edit        `json:"edits,omitempty"`     // previous versions, oldest first
 	Revoked   bool          `json:"revoked"`             // deleted for everyone
 	Reactions []Reaction    `json:"reactions,omitempty"` // current reactions by sender
+	Votes     []PollVote    `json:"votes,omitempty"`     // polls: each voter's current selection
 	Error     string        `json:"error,omitempty"`     // failure reason when Status == failed
 }
 
@@ -102,6 +103,14 @@ type Edit struct {
 type Reaction struct {
 	Sender    string    `json:"sender"`
 	Emoji     string    `json:"emoji"`
+	Timestamp time.Time `json:"timestamp"`
+}
+
+// PollVote is a voter's current selection in a poll; an empty Options is
+// a withdrawn vote.
+type PollVote struct {
+	Sender    string    `json:"sender"`
+	Options   []string  `json:"options"` // option names (hashes when the voter's phone did not know the poll)
 	Timestamp time.Time `json:"timestamp"`
 }
 

@@ -90,6 +90,9 @@ func merge(dst, src *store.Batch) {
 	for _, r := range src.Reactions {
 		dst.AddReaction(*r)
 	}
+	for _, r := range src.Votes {
+		dst.AddVote(*r)
+	}
 	for _, r := range src.Chats {
 		dst.AddChat(*r)
 	}
@@ -129,6 +132,8 @@ func addDerived(b *store.Batch, ev events.Event, opt Options) error {
 		return addEdit(b, ev, opt)
 	case events.MessageRevoked:
 		return addRevoke(b, ev)
+	case events.PollVote:
+		return addPollVote(b, ev, opt)
 	case events.MessageReaction:
 		return addReaction(b, ev)
 	case events.MediaStored:

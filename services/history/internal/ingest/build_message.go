@@ -169,6 +169,37 @@ func addReaction(b *store.Batch, ev events.Event) error {
 	return nil
 }
 
+// addPollVote records a voter's current selection; it is attached to the
+// poll when the poll is read, whether the poll arrived before or after.
+// Pass-through mode keeps no votes: the options are the poll's texts.
+func addPollVote(b *store.Batch, ev events.Event, opt Options) error {
+	v, err := decode[events.PollVoteData](ev)
+	if err != nil {
+		return err
+	}
+	if err := required("pollId", v.PollID, "sender", v.Sender); err != nil {
+		return err
+	}
+	if opt.Passthrough {
+		return nil
+	}
+	options := make([]string, 0, len(v.Options))
+	for _, o := range v.Options {
+		options = append(options, clean(o))
+	}
+	raw, err := fastJSON.MarshalToString(options)
+	if err != nil {
+		return err
+	}
+	ts := v.Timestamp
+	if ts.IsZero() {
+		ts = ev.Time
+	}
+	b.AddVote(store.VoteRow{Tenant: ev.Tenant, Session: ev.Session, PollID: clean(v.PollID), Sender: clean(v.Sender),
+		Options: raw, TS: store.Micros(ts)})
+	return nil
+}
+
 func addMediaStored(b *store.Batch, ev events.Event) error {
 	m, err := decode[events.MediaStoredData](ev)
 	if err != nil {

@@ -9,6 +9,7 @@ type Batch struct {
 	Statuses   []StatusRow
 	Edits      []EditRow
 	Reactions  []*ReactionRow
+	Votes      []*VoteRow
 	Chats      []*ChatRow
 	Contacts   []*ContactRow
 	Groups     []*GroupRow
@@ -19,6 +20,7 @@ type Batch struct {
 	memberIdx   map[string]*MemberRow
 	messageIdx  map[string]*MessageRow
 	reactionIdx map[string]*ReactionRow
+	voteIdx     map[string]*VoteRow
 	chatIdx     map[string]*ChatRow
 	contactIdx  map[string]*ContactRow
 	groupIdx    map[string]*GroupRow
@@ -26,7 +28,7 @@ type Batch struct {
 
 // Len is the number of rows in the batch.
 func (b *Batch) Len() int {
-	return len(b.Events) + len(b.Messages) + len(b.Statuses) + len(b.Edits) + len(b.Reactions) +
+	return len(b.Events) + len(b.Messages) + len(b.Statuses) + len(b.Edits) + len(b.Reactions) + len(b.Votes) +
 		len(b.Chats) + len(b.Contacts) + len(b.Groups) + len(b.Deliveries) + len(b.Members) + len(b.ReadMarks)
 }
 
@@ -241,6 +243,30 @@ func (b *Batch) AddReaction(r ReactionRow) {
 	row := r
 	b.reactionIdx[k] = &row
 	b.Reactions = append(b.Reactions, &row)
+}
+
+// VoteRow is a voter's current selection in a poll; the newest wins.
+// Options is the JSON array of the selected option names.
+type VoteRow struct {
+	Tenant, Session, PollID, Sender, Options string
+	TS                                       int64
+}
+
+// AddVote adds or merges a poll vote.
+func (b *Batch) AddVote(r VoteRow) {
+	k := key(r.Tenant, r.Session, r.PollID, r.Sender)
+	if b.voteIdx == nil {
+		b.voteIdx = map[string]*VoteRow{}
+	}
+	if cur, ok := b.voteIdx[k]; ok {
+		if r.TS > cur.TS {
+			*cur = r
+		}
+		return
+	}
+	row := r
+	b.voteIdx[k] = &row
+	b.Votes = append(b.Votes, &row)
 }
 
 // AddChat adds or merges a chat update.

@@ -96,11 +96,11 @@ func (s *sqlStore) Message(ctx context.Context, req queries.MessageRequest) (que
 	return msgs[0], nil
 }
 
-// assemble decodes rows and attaches edits, reactions and (withStatuses)
+// assemble decodes rows and attaches edits, reactions, poll votes and (withStatuses)
 // the status timelines, one query per kind that any row needs.
 func (s *sqlStore) assemble(ctx context.Context, tenant, session string, rows []messageRow, withStatuses bool) ([]queries.Message, error) {
 	out := make([]queries.Message, len(rows))
-	var edited, reacted, all []string
+	var edited, reacted, polls, all []string
 	for i, r := range rows {
 		if err := fastJSON.UnmarshalFromString(r.data, &out[i].MessageData); err != nil {
 			return nil, fmt.Errorf("decode message %s: %w", r.id, err)
@@ -113,6 +113,9 @@ func (s *sqlStore) assemble(ctx context.Context, tenant, session string, rows []
 		if r.hasReactions {
 			reacted = append(reacted, r.id)
 		}
+		if out[i].Type == events.TypePoll {
+			polls = append(polls, r.id)
+		}
 	}
 	idx := make(map[string]*queries.Message, len(out))
 	for i := range out {
@@ -122,6 +125,9 @@ func (s *sqlStore) assemble(ctx context.Context, tenant, session string, rows []
 		return nil, err
 	}
 	if err := s.attachReactions(ctx, tenant, session, reacted, idx); err != nil {
+		return nil, err
+	}
+	if err := s.attachVotes(ctx, tenant, session, polls, idx); err != nil {
 		return nil, err
 	}
 	if withStatuses {
@@ -216,6 +222,38 @@ func (s *sqlStore) attachReactions(ctx context.Context, tenant, session string, 
 	})
 	if err != nil {
 		return fmt.Errorf("load reactions: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) attachVotes(ctx context.Context, tenant, session string, ids []string, idx map[string]*queries.Message) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var a sqlArgs
+	q := "SELECT poll_id, sender, options, ts FROM poll_votes WHERE tenant = " + a.add(tenant) + " AND session = " +
+		a.add(session) + " AND poll_id " + inList(&a, ids) + " ORDER BY ts, sender"
+	err := s.read.query(ctx, q, a, func(r scanner) error {
+		var id, options string
+		var x queries.PollVote
+		var ts int64
+		if err := r.Scan(&id, &x.Sender, &options, &ts); err != nil {
+			return err
+		}
+		if err := fastJSON.UnmarshalFromString(options, &x.Options); err != nil {
+			return fmt.Errorf("decode vote of %s on %s: %w", x.Sender, id, err)
+		}
+		if x.Options == nil {
+			x.Options = []string{}
+		}
+		x.Timestamp = FromMicros(ts)
+		if m := idx[id]; m != nil {
+			m.Votes = append(m.Votes, x)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load poll votes: %w", err)
 	}
 	return nil
 }

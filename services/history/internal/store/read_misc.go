@@ -180,7 +180,7 @@ func (s *sqlStore) Tenants(ctx context.Context) ([]string, error) {
 }
 
 // retentionTables are the tables DeleteBefore trims by their ts column.
-var retentionTables = []string{"events", "messages", "message_statuses", "message_edits", "reactions", "deliveries"}
+var retentionTables = []string{"events", "messages", "message_statuses", "message_edits", "reactions", "poll_votes", "deliveries"}
 
 // DeleteBefore deletes up to limit old rows per table of one tenant.
 func (s *sqlStore) DeleteBefore(ctx context.Context, tenant string, cutoff time.Time, limit int) (int64, error) {

@@ -175,6 +175,12 @@ var upsertReactions = upsert{"reactions",
 	`ON CONFLICT (tenant, session, message_id, sender) DO UPDATE SET
 	emoji = excluded.emoji, ts = excluded.ts WHERE excluded.ts > reactions.ts`}
 
+var upsertVotes = upsert{"poll_votes",
+	[]string{"tenant", "session", "poll_id", "sender", "options", "ts"},
+	[]string{"text", "text", "text", "text", "text", "bigint"},
+	`ON CONFLICT (tenant, session, poll_id, sender) DO UPDATE SET
+	options = excluded.options, ts = excluded.ts WHERE excluded.ts > poll_votes.ts`}
+
 // flagSet is the SET clause of a timestamped chat flag.
 func flagSet(f string) string {
 	newer := "excluded." + f + " IS NOT NULL AND (chats." + f + " IS NULL OR excluded." + f + "_ts >= chats." + f + "_ts)"
@@ -250,7 +256,7 @@ func writeBatch(ctx context.Context, r runner, b *Batch, optimistic bool) error 
 		return err
 	}
 	steps := []func(context.Context, runner, *Batch) error{
-		writeStatuses, writeEdits, writeReactions,
+		writeStatuses, writeEdits, writeReactions, writeVotes,
 		writeChats, writeContacts, writeGroups, writeMembers, writeDeliveries, writeReadMarks,
 	}
 	for _, step := range steps {
@@ -326,6 +332,17 @@ func writeReactions(ctx context.Context, r runner, b *Batch) error {
 	return upsertReactions.run(ctx, r, len(rows), func(i int, a []any) []any {
 		x := rows[i]
 		return append(a, x.Tenant, x.Session, x.MessageID, x.Sender, x.Emoji, x.TS)
+	})
+}
+
+func writeVotes(ctx context.Context, r runner, b *Batch) error {
+	rows := b.Votes
+	slices.SortFunc(rows, func(x, y *VoteRow) int {
+		return cmp.Compare(key(x.Tenant, x.Session, x.PollID, x.Sender), key(y.Tenant, y.Session, y.PollID, y.Sender))
+	})
+	return upsertVotes.run(ctx, r, len(rows), func(i int, a []any) []any {
+		x := rows[i]
+		return append(a, x.Tenant, x.Session, x.PollID, x.Sender, x.Options, x.TS)
 	})
 }
 

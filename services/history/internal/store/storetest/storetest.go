@@ -4,6 +4,7 @@ package storetest
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) store.Store) {
 		"FailedAndMedia":         testFailedAndMedia,
 		"Groups":                 testGroups,
 		"ContactsAndChatState":   testContactsAndChatState,
+		"PollVotes":              testPollVotes,
 	}
 	for name, fn := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -166,6 +168,38 @@ func testOutOfOrder(t *testing.T, s store.Store) {
 	apply(t, s, scope.Reaction(group, "g1", bob, "😂", fixture.At(7)))
 	if m := message(t, s, "g1"); len(m.Reactions) != 0 || !m.Revoked {
 		t.Fatalf("after removal+revoke = %+v", m)
+	}
+}
+
+// testPollVotes: a poll lists each voter's newest selection, whether votes
+// came before the poll, twice, or out of order; a withdrawn vote stays as
+// an empty selection; other messages carry no votes.
+func testPollVotes(t *testing.T, s store.Store) {
+	apply(t, s, scope.Vote(group, "p1", alice, fixture.At(3), "Tea"))
+	apply(t, s, scope.Poll(group, "p1", bob, "Tea or coffee?", fixture.At(1), "Tea", "Coffee"),
+		scope.Received(group, "t1", bob, "not a poll", fixture.At(2)))
+	apply(t, s, scope.Vote(group, "p1", bob, fixture.At(5), "Coffee"), scope.Vote(group, "p1", alice, fixture.At(6)))
+	apply(t, s, scope.Vote(group, "p1", alice, fixture.At(4), "Coffee"), scope.Vote(group, "p1", bob, fixture.At(5), "Coffee"))
+	m := message(t, s, "p1")
+	if m.Poll == nil || len(m.Votes) != 2 {
+		t.Fatalf("p1 = %+v", m)
+	}
+	got := map[string][]string{}
+	for _, v := range m.Votes {
+		got[v.Sender] = v.Options
+	}
+	if !slices.Equal(got[bob], []string{"Coffee"}) || got[alice] == nil || len(got[alice]) != 0 {
+		t.Errorf("votes = %+v, want bob: [Coffee], alice: [] (withdrawn at 6)", m.Votes)
+	}
+	page := messages(t, s, queries.MessagesRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: group})
+	for _, pm := range page.Items {
+		if pm.ID == "p1" && len(pm.Votes) != 2 || pm.ID == "t1" && len(pm.Votes) != 0 {
+			t.Errorf("listed %s with votes %+v", pm.ID, pm.Votes)
+		}
+	}
+	other := fixture.Scope{Tenant: "t2", Session: "s1"}
+	if _, err := s.Message(testutil.Context(t), queries.MessageRequest{Tenant: other.Tenant, Session: other.Session, ID: "p1"}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("another tenant reads p1: %v", err)
 	}
 }
 
