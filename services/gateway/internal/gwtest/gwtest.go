@@ -37,6 +37,9 @@ type Env struct {
 	NC     *nats.Conn
 	JS     jetstream.JetStream
 	Client *http.Client
+
+	srv  *server.Server // for Replica
+	opts []Option
 }
 
 // Option adjusts the gateway config of Start.
@@ -63,13 +66,28 @@ func Start(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatalf("jetstream: %v", err)
 	}
-	env := &Env{NC: nc, JS: js, Client: &http.Client{Timeout: 30 * time.Second}}
+	env := &Env{NC: nc, JS: js, Client: &http.Client{Timeout: 30 * time.Second}, srv: srv, opts: opts}
+	env.start(t)
+	return env
+}
+
+// Replica starts a second gateway on the same NATS, as another replica of
+// a deployment; its Env shares NC and JS.
+func (e *Env) Replica(t testing.TB) *Env {
+	t.Helper()
+	r := &Env{NC: e.NC, JS: e.JS, Client: e.Client, srv: e.srv, opts: e.opts}
+	r.start(t)
+	return r
+}
+
+func (e *Env) start(t testing.TB) {
+	t.Helper()
 	// A port found free can be taken by a parallel test before the gateway
 	// listens on it: try again with another one.
 	for attempt := 0; ; attempt++ {
-		err := env.run(t, srv, opts)
+		err := e.run(t, e.srv, e.opts)
 		if err == nil {
-			return env
+			return
 		}
 		if attempt == 2 || !strings.Contains(err.Error(), "listen") {
 			t.Fatalf("gateway: %v", err)

@@ -64,6 +64,7 @@ type Server struct {
 
 type buckets struct {
 	tenants, keys, sessions, webhooks, tokens jetstream.KeyValue
+	gateway                                   jetstream.KeyValue // the gateway's own: jwt secret, quota reservations
 }
 
 // New connects the caches and returns the Echo instance serving the API.
@@ -101,6 +102,7 @@ func (s *Server) open(ctx context.Context) error {
 	s.kv = buckets{
 		tenants: kv(natsx.BucketTenants), keys: kv(natsx.BucketAPIKeys),
 		sessions: kv(natsx.BucketSessions), webhooks: kv(natsx.BucketWebhooks), tokens: kv(BucketTokens),
+		gateway: kv(BucketGateway),
 	}
 	states := kv(natsx.BucketSessionState)
 	if err != nil {

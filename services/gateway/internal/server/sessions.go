@@ -61,8 +61,9 @@ func (s *Server) CreateSession(c echo.Context) error {
 		// "_" is the session token of tenant-level events in subjects.
 		return problem(http.StatusUnprocessableEntity, "VALIDATION_FAILED", `session id "_" is reserved`)
 	}
-	if t, _ := s.tenants.Get(p.Tenant); t.MaxSessions > 0 && s.countSessions(p.Tenant) >= t.MaxSessions {
-		return problem(http.StatusConflict, codeQuotaExceeded, "the tenant's session quota is reached")
+	t, _ := s.tenants.Get(p.Tenant)
+	if t.MaxSessions > 0 && s.countSessions(p.Tenant) >= t.MaxSessions {
+		return errQuotaExceeded // the cheap check; reserveSession is the exact one
 	}
 	if err := s.checkProxy(c.Request().Context(), in.Proxy); err != nil {
 		return err
@@ -76,7 +77,15 @@ func (s *Server) CreateSession(c echo.Context) error {
 		Proxy: in.Proxy, CreatedAt: now, UpdatedAt: now}
 	ctx, cancel := writeCtx(c)
 	defer cancel()
+	if t.MaxSessions > 0 {
+		if err := s.reserveSession(ctx, p.Tenant, sess.ID, t.MaxSessions); err != nil {
+			return err
+		}
+	}
 	rev, err := control.Create(ctx, s.kv.sessions, sess.ID, sess)
+	if err != nil && t.MaxSessions > 0 {
+		s.releaseSession(context.WithoutCancel(ctx), p.Tenant, sess.ID)
+	}
 	if isKeyExists(err) {
 		return problem(http.StatusConflict, "CONFLICT", "session id is not available")
 	}
@@ -210,6 +219,7 @@ func (s *Server) DeleteSession(c echo.Context, id api.SessionParam) error {
 	if err := s.sessions.waitGone(ctx, id); err != nil {
 		return err
 	}
+	s.releaseSession(ctx, principalOf(c).Tenant, id)
 	s.deleteSessionWebhooks(ctx, principalOf(c).Tenant, id)
 	return c.NoContent(http.StatusNoContent)
 }
