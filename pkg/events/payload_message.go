@@ -89,6 +89,11 @@ type MessageFailedData struct {
 	Code    string `json:"code"`              // machine code, e.g. WHATSAPP_ERROR, VALIDATION_FAILED
 	Reason  string `json:"reason"`            // human-readable, including WhatsApp's reason
 	Command string `json:"command,omitempty"` // the command that failed
+
+	// Message is what a failed send was to send (sender and server
+	// timestamp unknown: Timestamp is when the gateway accepted it), so the
+	// failed message can be shown where it belongs; nil for other commands.
+	Message *MessageData `json:"message,omitempty"`
 }
 
 // ReceiptData is the payload of message.delivered, message.read and message.played.

@@ -121,7 +121,7 @@ func addDerived(b *store.Batch, ev events.Event, opt Options) error {
 	case events.MessageReceived, events.MessageSent:
 		return addMessage(b, ev, t == events.MessageSent, opt)
 	case events.MessageFailed:
-		return addFailed(b, ev)
+		return addFailed(b, ev, opt)
 	case events.MessageDelivered:
 		return addReceipt(b, ev, store.RankDelivered)
 	case events.MessageRead:

@@ -76,7 +76,7 @@ func messageJSON(m events.MessageData, passthrough bool) (string, error) {
 	return string(b), nil
 }
 
-func addFailed(b *store.Batch, ev events.Event) error {
+func addFailed(b *store.Batch, ev events.Event, opt Options) error {
 	f, err := decode[events.MessageFailedData](ev)
 	if err != nil {
 		return err
@@ -85,8 +85,26 @@ func addFailed(b *store.Batch, ev events.Event) error {
 		return err
 	}
 	reason := clean(f.Code + ": " + f.Reason)
-	b.AddMessage(store.MessageRow{Tenant: ev.Tenant, Session: ev.Session, ID: clean(f.ID), Chat: clean(f.Chat),
-		FromMe: true, Status: store.RankFailed, Error: reason})
+	row := store.MessageRow{Tenant: ev.Tenant, Session: ev.Session, ID: clean(f.ID), Chat: clean(f.Chat),
+		FromMe: true, Status: store.RankFailed, Error: reason}
+	if m := f.Message; m != nil && clean(m.ID) == row.ID && m.Chat != "" {
+		// A send that never reached WhatsApp: listed with its content (a
+		// message.sent for the same id, if any, replaces it).
+		if m.Timestamp.IsZero() {
+			m.Timestamp = ev.Time
+		}
+		data, err := messageJSON(*m, opt.Passthrough)
+		if err != nil {
+			return err
+		}
+		row.Chat, row.Type, row.TS, row.Data = clean(m.Chat), clean(string(m.Type)), store.Micros(m.Timestamp), &data
+		typ := "direct"
+		if m.IsGroup || isGroup(m.Chat) {
+			typ = "group"
+		}
+		b.AddChat(store.ChatRow{Tenant: ev.Tenant, Session: ev.Session, JID: row.Chat, Type: typ, LastTS: row.TS, LastID: row.ID})
+	}
+	b.AddMessage(row)
 	b.AddStatus(store.StatusRow{Tenant: ev.Tenant, Session: ev.Session, MessageID: clean(f.ID),
 		Status: store.RankFailed, TS: store.Micros(ev.Time)})
 	return nil

@@ -64,16 +64,12 @@ func (c *Cluster) expired(m jetstream.Msg, cmd commands.Command) string {
 // event cannot be published the command is left to the caller (false), so
 // it is never lost without a trace.
 func (c *Cluster) failCommand(ctx context.Context, m jetstream.Msg, cmd commands.Command, code commands.Code, reason string) bool {
-	id := cmd.MessageID
-	if id == "" {
-		id = cmd.ID
-	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	// The id wa derives for its own message.failed: never two failures of one command.
 	_, err := events.PublishNew(pctx, c.js, events.MessageFailed, events.Meta{Tenant: cmd.Tenant, Session: cmd.Session,
 		Subject: cmd.Chat, ID: events.DeriveID(cmd.Session, cmd.ID, string(events.MessageFailed))},
-		events.MessageFailedData{ID: id, Chat: cmd.Chat, Code: string(code), Reason: reason, Command: cmd.ID})
+		commands.FailedData(cmd, code, reason))
 	if err != nil {
 		c.opts.Logger.Warn("publish message.failed failed; command kept", "session", cmd.Session, "command", cmd.ID, "err", err)
 		return false

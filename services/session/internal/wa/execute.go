@@ -112,13 +112,9 @@ func (s *session) fail(ctx context.Context, cmd commands.Command, ce *commands.E
 	if ce.Detail != "" {
 		reason += ": " + ce.Detail
 	}
-	id := cmd.MessageID
-	if id == "" {
-		id = cmd.ID
-	}
 	ev, err := events.New(ctx, events.MessageFailed, events.Meta{Tenant: s.tenant, Session: s.id, Subject: cmd.Chat,
 		ID: events.DeriveID(s.id, cmd.ID, string(events.MessageFailed))},
-		events.MessageFailedData{ID: id, Chat: cmd.Chat, Code: string(ce.Code), Reason: reason, Command: cmd.ID})
+		commands.FailedData(cmd, ce.Code, reason))
 	if err != nil {
 		return fmt.Errorf("build message.failed: %w", err)
 	}

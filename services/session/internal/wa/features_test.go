@@ -118,9 +118,13 @@ func TestCommandAndRPCErrors(t *testing.T) {
 			t.Errorf("%s: Execute = %v, want final %s", tt.name, err, tt.code)
 			continue
 		}
-		wait(e, events.MessageFailed, func(d events.MessageFailedData) bool {
+		_, d := wait(e, events.MessageFailed, func(d events.MessageFailedData) bool {
 			return d.Command == cmd.ID && d.Code == string(tt.code) && strings.Contains(d.Reason, tt.why)
 		})
+		// A failed send carries what it was to send (history lists it).
+		if send, ok := tt.body.(commands.SendMessage); ok && (d.Message == nil || d.Message.ID != cmd.MessageID || d.Message.Type != send.Type || !d.Message.FromMe) {
+			t.Errorf("%s: message.failed carries %+v, want the attempted %s message", tt.name, d.Message, send.Type)
+		}
 	}
 
 	call := func(op commands.Op, body any) (any, error) {

@@ -421,6 +421,19 @@ func testFailedAndMedia(t *testing.T, s store.Store) {
 	if m := message(t, s, "f2"); m.Status != "sent" || m.Error == "" {
 		t.Fatalf("failed after sent = %+v", m)
 	}
+	// A send that never reached WhatsApp is listed with what it was to send.
+	apply(t, s, scope.FailedSend(bob, "f3", "are you there?", fixture.At(7)))
+	m = message(t, s, "f3")
+	if m.Status != "failed" || m.Text != "are you there?" || !m.FromMe || m.Chat != bob || !strings.Contains(m.Error, "not on WhatsApp") {
+		t.Fatalf("failed send = %+v", m)
+	}
+	page := messages(t, s, queries.MessagesRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: bob})
+	if len(page.Items) != 1 || page.Items[0].ID != "f3" {
+		t.Fatalf("chat with the failed send lists %+v", page.Items)
+	}
+	if c, err := s.Chat(testutil.Context(t), queries.ChatRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: bob}); err != nil || c.LastMessage == nil || c.LastMessage.ID != "f3" {
+		t.Fatalf("chat = %+v, %v", c, err)
+	}
 }
 
 func testGroups(t *testing.T, s store.Store) {
