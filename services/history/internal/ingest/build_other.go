@@ -136,10 +136,11 @@ func addChatUpdate(b *store.Batch, ev events.Event) error {
 		row.Muted, row.MutedTS = ptr(!u.MutedUntil.IsZero()), ts
 		row.MutedUntil = store.Micros(*u.MutedUntil)
 	}
-	b.AddChat(row)
 	if u.MarkedRead != nil && *u.MarkedRead {
+		row.ReadTS = ts // kept on the chat: also covers messages stored later
 		b.AddReadMark(store.ReadMark{Tenant: ev.Tenant, Session: ev.Session, Chat: chat, TS: ts})
 	}
+	b.AddChat(row)
 	return nil
 }
 

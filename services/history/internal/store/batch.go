@@ -141,6 +141,7 @@ type ChatRow struct {
 	Archived, Pinned, Muted       *bool
 	ArchivedTS, PinnedTS, MutedTS int64
 	MutedUntil                    int64 // with Muted: end of the mute, 0 = not limited
+	ReadTS                        int64 // incoming messages up to this time are read (the newest wins)
 }
 
 // ContactRow updates a contact; empty fields keep the stored value.
@@ -300,6 +301,7 @@ func (b *Batch) AddChat(r ChatRow) {
 		cur.MutedUntil = r.MutedUntil
 	}
 	mergeFlag(&cur.Muted, &cur.MutedTS, r.Muted, r.MutedTS)
+	cur.ReadTS = max(cur.ReadTS, r.ReadTS)
 }
 
 // mergeFlag keeps the newer of two timestamped optional flags.

@@ -15,7 +15,7 @@ const chatName = "COALESCE(NULLIF(c.name, ''), g.subject, NULLIF(ct.name, ''), N
 const chatSelect = `SELECT c.jid, c.type, ` + chatName + `, m.data, c.last_ts,
 	COALESCE(c.archived, false), COALESCE(c.pinned, false), COALESCE(c.muted, false), c.muted_until,
 	(SELECT count(*) FROM messages u WHERE u.tenant = c.tenant AND u.session = c.session AND u.chat = c.jid
-		AND NOT u.from_me AND u.status < 5 AND u.data IS NOT NULL)
+		AND NOT u.from_me AND u.status < 5 AND u.data IS NOT NULL AND u.ts > c.read_ts)
 FROM chats c
 LEFT JOIN messages m ON m.tenant = c.tenant AND m.session = c.session AND m.id = c.last_id
 LEFT JOIN wa_groups g ON g.tenant = c.tenant AND g.session = c.session AND g.jid = c.jid
@@ -23,7 +23,7 @@ LEFT JOIN contacts ct ON ct.tenant = c.tenant AND ct.session = c.session AND ct.
 `
 
 const unreadExists = `EXISTS (SELECT 1 FROM messages u WHERE u.tenant = c.tenant AND u.session = c.session
-	AND u.chat = c.jid AND NOT u.from_me AND u.status < 5 AND u.data IS NOT NULL)`
+	AND u.chat = c.jid AND NOT u.from_me AND u.status < 5 AND u.data IS NOT NULL AND u.ts > c.read_ts)`
 
 // chats lists chats, most recent first.
 func (s *sqlStore) Chats(ctx context.Context, req queries.ChatsRequest) (queries.Page[queries.Chat], error) {

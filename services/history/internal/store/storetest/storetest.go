@@ -492,4 +492,18 @@ func testContactsAndChatState(t *testing.T, s store.Store) {
 	if err != nil || len(p.Items) != 1 || p.Items[0].LID != "777@lid" || p.Items[0].PushName != "Push "+alice {
 		t.Fatalf("contacts = %+v, %v", p, err)
 	}
+	// A read mark that is stored before the messages it covers (history
+	// sync, or batches committing out of order) still covers them; a
+	// message after it is unread.
+	carol := "493333@s.whatsapp.net"
+	apply(t, s, scope.ChatUpdated(events.ChatUpdatedData{Chat: carol, MarkedRead: &yes, Timestamp: fixture.At(20)}))
+	apply(t, s, scope.Received(carol, "c1", carol, "old", fixture.At(18)), scope.Received(carol, "c2", carol, "older", fixture.At(19)))
+	apply(t, s, scope.Received(carol, "c3", carol, "new", fixture.At(21)))
+	if c, err := s.Chat(ctx, queries.ChatRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: carol}); err != nil || c.UnreadCount != 1 {
+		t.Fatalf("carol's chat = %+v, %v; want 1 unread (the message after the mark)", c, err)
+	}
+	unread, err := s.Chats(ctx, queries.ChatsRequest{Tenant: scope.Tenant, Session: scope.Session, Unread: true})
+	if err != nil || len(unread.Items) != 1 || unread.Items[0].JID != carol {
+		t.Fatalf("unread chats = %+v, %v", unread.Items, err)
+	}
 }
