@@ -68,9 +68,11 @@ func (p *Phone) SendHistorySync(ctx context.Context, device types.JID) error {
 // historyConversations groups what the phone sent and received by chat.
 func (p *Phone) historyConversations() []*waHistorySync.Conversation {
 	type entry struct {
-		chat types.JID
-		info *waWeb.WebMessageInfo
-		t    time.Time
+		chat     types.JID
+		info     *waWeb.WebMessageInfo
+		t        time.Time
+		incoming bool
+		read     bool // incoming and marked read by this phone
 	}
 	var entries []entry
 	p.mu.Lock()
@@ -81,25 +83,34 @@ func (p *Phone) historyConversations() []*waHistorySync.Conversation {
 		}
 		entries = append(entries, entry{m.Chat, &waWeb.WebMessageInfo{
 			Key: key, Message: m.Raw, MessageTimestamp: proto.Uint64(uint64(m.Timestamp.Unix())),
-		}, m.Timestamp})
+		}, m.Timestamp, true, p.read[m.ID]})
 	}
 	for id, m := range p.sent {
 		key := &waCommon.MessageKey{RemoteJID: proto.String(m.chat.String()), FromMe: proto.Bool(true), ID: proto.String(id)}
 		entries = append(entries, entry{m.chat, &waWeb.WebMessageInfo{
 			Key: key, Message: m.msg, MessageTimestamp: proto.Uint64(uint64(m.t.Unix())),
-		}, m.t})
+		}, m.t, false, false})
 	}
 	p.mu.Unlock()
 	// Newest first within a chat, as the phone sends them.
 	slices.SortStableFunc(entries, func(a, b entry) int { return b.t.Compare(a.t) })
 	byChat := map[types.JID]*waHistorySync.Conversation{}
+	readSeen := map[types.JID]bool{} // a read incoming message was met (newest first)
 	var out []*waHistorySync.Conversation
 	for _, e := range entries {
 		conv := byChat[e.chat]
 		if conv == nil {
-			conv = &waHistorySync.Conversation{ID: proto.String(e.chat.String()), LastMsgTimestamp: proto.Uint64(uint64(e.t.Unix()))}
+			conv = &waHistorySync.Conversation{ID: proto.String(e.chat.String()), LastMsgTimestamp: proto.Uint64(uint64(e.t.Unix())),
+				UnreadCount: proto.Uint32(0)}
 			byChat[e.chat] = conv
 			out = append(out, conv)
+		}
+		// As a phone counts: incoming messages newer than the newest read one.
+		switch {
+		case e.read:
+			readSeen[e.chat] = true
+		case e.incoming && !readSeen[e.chat]:
+			conv.UnreadCount = proto.Uint32(conv.GetUnreadCount() + 1)
 		}
 		conv.Messages = append(conv.Messages, &waHistorySync.HistorySyncMsg{Message: e.info, MsgOrderID: proto.Uint64(uint64(len(conv.Messages) + 1))})
 	}

@@ -43,6 +43,7 @@ type Phone struct {
 	chatStates  []ChatState
 	calls       []CallEvent
 	sent        map[string]sentMessage // by id, for quotes, edits, polls and history
+	read        map[string]bool        // inbox ids this phone marked read, for history's unread counts
 	arrived     chan struct{}          // closed when a message arrives
 	encLog      []string               // "in:pkmsg", "out:msg"...: what went over the wire
 	skdmDevices map[string]bool        // group|device that hold our sender key

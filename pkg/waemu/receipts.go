@@ -154,6 +154,16 @@ func (p *Phone) sendReceipts(chat types.JID, typ string, ids []string) error {
 	if chat.Server == types.GroupServer {
 		group = chat
 	}
+	if typ == "read" {
+		p.mu.Lock()
+		if p.read == nil {
+			p.read = map[string]bool{}
+		}
+		for _, id := range ids {
+			p.read[id] = true
+		}
+		p.mu.Unlock()
+	}
 	for author, list := range byAuthor {
 		p.srv.sendReceiptIDs(p, author, group, typ, list)
 	}

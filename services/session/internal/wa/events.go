@@ -3,11 +3,13 @@ package wa
 import (
 	"context"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
 	waevents "go.mau.fi/whatsmeow/types/events"
@@ -361,24 +363,34 @@ func (s *session) onHistorySync(ctx context.Context, evt *waevents.HistorySync) 
 			s.log.Warn("history sync: conversation with a bad id skipped", "chat", c.GetID(), "err", err)
 			continue
 		}
+		var incoming []events.MessageData
 		for _, hm := range c.GetMessages() {
-			if !s.onHistoryMessage(ctx, cli, chat, hm.GetMessage()) {
+			d, ok := s.onHistoryMessage(ctx, cli, chat, hm.GetMessage())
+			if !ok {
 				return false
 			}
+			if d != nil && !d.FromMe {
+				incoming = append(incoming, *d)
+			}
+		}
+		if !s.onHistoryRead(ctx, c, incoming) {
+			return false
 		}
 	}
 	id := events.DeriveID(s.id, string(events.HistorySynced), d.SyncType, strconv.Itoa(d.Chunk))
 	return s.emit(ctx, events.HistorySynced, "", id, d)
 }
 
-func (s *session) onHistoryMessage(ctx context.Context, cli *whatsmeow.Client, chat types.JID, wm *waWeb.WebMessageInfo) bool {
+// onHistoryMessage publishes one history message; it returns what it
+// published (nil if it skipped the message) and false when publishing failed.
+func (s *session) onHistoryMessage(ctx context.Context, cli *whatsmeow.Client, chat types.JID, wm *waWeb.WebMessageInfo) (*events.MessageData, bool) {
 	evt, err := cli.ParseWebMessage(chat, wm)
 	if err != nil {
 		s.log.Debug("history sync: message skipped", "chat", chat, "message", wm.GetKey().GetID(), "err", err)
-		return true // ignore: undecodable, a redelivery would not help
+		return nil, true // ignore: undecodable, a redelivery would not help
 	}
 	if msgconv.Classify(evt) != msgconv.KindContent {
-		return true // ignore: reactions, edits, protocol messages in history
+		return nil, true // ignore: reactions, edits, protocol messages in history
 	}
 	// each message gets the full publish budget: a chunk can hold thousands
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.m.handleTimeout)
@@ -388,7 +400,31 @@ func (s *session) onHistoryMessage(ctx context.Context, cli *whatsmeow.Client, c
 	if d.FromMe {
 		t = events.MessageSent
 	}
-	return s.emit(mctx, t, d.Chat, events.DeriveID(s.id, d.ID, string(t)), d)
+	return &d, s.emit(mctx, t, d.Chat, events.DeriveID(s.id, d.ID, string(t)), d)
+}
+
+// onHistoryRead publishes a conversation's read state, which history sync
+// gives as a count of unread messages: the newest that many incoming
+// messages are unread, older ones were read on the phone. It becomes
+// chat.updated markedRead up to the newest read one (when two messages of
+// the same second straddle the line, both stay unread). A conversation
+// marked unread, or with nothing read, publishes nothing.
+func (s *session) onHistoryRead(ctx context.Context, c *waHistorySync.Conversation, incoming []events.MessageData) bool {
+	unread := int(c.GetUnreadCount())
+	if c.GetMarkedAsUnread() || unread >= len(incoming) {
+		return true
+	}
+	slices.SortFunc(incoming, func(a, b events.MessageData) int { return b.Timestamp.Compare(a.Timestamp) })
+	upTo := incoming[unread].Timestamp
+	if unread > 0 && !incoming[unread-1].Timestamp.After(upTo) {
+		upTo = upTo.Add(-time.Microsecond)
+	}
+	chat := incoming[unread].Chat
+	d := events.ChatUpdatedData{Chat: chat, MarkedRead: ptr(true), Timestamp: upTo}
+	id := events.DeriveID(s.id, "history-read", chat, upTo.Format(time.RFC3339Nano))
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.m.handleTimeout)
+	defer cancel()
+	return s.emit(mctx, events.ChatUpdated, chat, id, d)
 }
 
 func (s *session) isMe(list []types.JID) bool {
