@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,11 +40,32 @@ type conn struct {
 	since        time.Time
 	payload      *waWa6.ClientPayload
 
-	// stateMu guards device and waiters.
+	// stateMu guards device, waiters and unacked.
 	stateMu sync.Mutex
 	device  types.JID
 	kicked  bool
 	waiters map[string]chan *waBinary.Node
+	unacked []waBinary.Node // messages sent, not yet acked by the client
+}
+
+// sentMessage notes a message node written to c; it is delivered again on
+// the device's next connection unless the client acks it first, as
+// WhatsApp does (whatsmeow with SynchronousAck acks only once its event
+// handlers succeeded).
+func (c *conn) sentMessage(node waBinary.Node) {
+	if node.Tag != "message" {
+		return
+	}
+	c.stateMu.Lock()
+	c.unacked = append(c.unacked, node)
+	c.stateMu.Unlock()
+}
+
+// acked drops an acknowledged message.
+func (c *conn) acked(id string) {
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	c.unacked = slices.DeleteFunc(c.unacked, func(n waBinary.Node) bool { return n.Attrs["id"] == id })
 }
 
 func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
@@ -321,15 +343,25 @@ func (c *conn) kick(streamErr waBinary.Node) {
 
 func (s *Server) dropConn(c *conn) {
 	c.close()
+	c.stateMu.Lock()
+	unacked := c.unacked
+	c.unacked = nil
+	c.stateMu.Unlock()
+	dev := c.deviceJID()
 	s.stateMu.Lock()
-	defer s.stateMu.Unlock()
 	delete(s.allConns, c)
 	for ref, rc := range s.pendingRefs {
 		if rc == c {
 			delete(s.pendingRefs, ref)
 		}
 	}
-	if dev := c.deviceJID(); !dev.IsEmpty() && s.conns[dev] == c {
+	if !dev.IsEmpty() && s.conns[dev] == c {
 		delete(s.conns, dev)
+	}
+	s.stateMu.Unlock()
+	// Unacknowledged messages go out again, first, on the next connection
+	// (or now, if the device already reconnected).
+	for i := len(unacked) - 1; i >= 0; i-- {
+		s.redeliver(dev, unacked[i])
 	}
 }

@@ -41,7 +41,10 @@ func (s *Server) dispatch(c *conn, node *waBinary.Node) {
 	case "receipt":
 		s.handleClientReceipt(c, node)
 	case "ack":
-		// Client acks of our messages, receipts and notifications need no reply.
+		// Client acks need no reply; an acked message is not sent again.
+		if node.AttrGetter().OptionalString("class") == "message" {
+			c.acked(node.AttrGetter().OptionalString("id"))
+		}
 	case "presence":
 		s.handlePresence(c, node)
 	case "chatstate":

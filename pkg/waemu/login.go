@@ -94,6 +94,9 @@ func (s *Server) takeOver(c *conn, jid types.JID) (int, error) {
 		if err == nil {
 			err = c.sendLocked(data)
 		}
+		if err == nil {
+			c.sentMessage(node)
+		}
 		if err != nil {
 			s.stateMu.Lock()
 			s.offline[jid] = append(queued[i:], s.offline[jid]...)
@@ -132,6 +135,27 @@ func (s *Server) deliver(to types.JID, node waBinary.Node) {
 	s.stateMu.Unlock()
 	if err := c.send(node); err != nil {
 		s.log.Debug("waemu: deliver", "to", to, "err", err)
+		return
+	}
+	c.sentMessage(node)
+}
+
+// redeliver queues an unacknowledged message in front of the device's
+// offline queue, or sends it on the device's current connection.
+func (s *Server) redeliver(to types.JID, node waBinary.Node) {
+	s.stateMu.Lock()
+	_, known := s.devices[to]
+	c := s.conns[to]
+	if c == nil {
+		if known && len(s.offline[to]) < maxOfflineQueue {
+			s.offline[to] = append([]waBinary.Node{node}, s.offline[to]...)
+		}
+		s.stateMu.Unlock()
+		return
+	}
+	s.stateMu.Unlock()
+	if err := c.send(node); err == nil {
+		c.sentMessage(node)
 	}
 }
 
