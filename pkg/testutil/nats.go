@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -62,4 +63,50 @@ func JetStream(t testing.TB) (*nats.Conn, jetstream.JetStream) {
 		t.Fatalf("testutil: jetstream: %v", err)
 	}
 	return nc, js
+}
+
+// RestartableNATS is an embedded JetStream server that a test can stop and
+// start again on the same address and store, as a NATS restart or outage.
+type RestartableNATS struct {
+	t    testing.TB
+	opts server.Options
+	srv  *server.Server
+}
+
+// NewRestartableNATS starts a server on a free port, storing in t.TempDir().
+func NewRestartableNATS(t testing.TB) *RestartableNATS {
+	t.Helper()
+	r := &RestartableNATS{t: t, opts: server.Options{
+		Host: "127.0.0.1", Port: FreePort(t), JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
+	}}
+	r.Start()
+	t.Cleanup(r.Stop)
+	return r
+}
+
+// URL is the client URL; it stays the same across restarts.
+func (r *RestartableNATS) URL() string { return fmt.Sprintf("nats://%s:%d", r.opts.Host, r.opts.Port) }
+
+// Start starts the server (again).
+func (r *RestartableNATS) Start() {
+	r.t.Helper()
+	opts := r.opts
+	s, err := server.NewServer(&opts)
+	if err != nil {
+		r.t.Fatalf("testutil: create nats server: %v", err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(natsReadyTimeout) {
+		r.t.Fatalf("testutil: nats server not ready after %s", natsReadyTimeout)
+	}
+	r.srv = s
+}
+
+// Stop shuts the server down; clients see a disconnect.
+func (r *RestartableNATS) Stop() {
+	if r.srv != nil {
+		r.srv.Shutdown()
+		r.srv.WaitForShutdown()
+		r.srv = nil
+	}
 }

@@ -126,7 +126,7 @@ func waitCount(b *testing.B, n *atomic.Int64, want int) {
 func newBenchEnv(b *testing.B) *env {
 	b.Helper()
 	srv := testutil.NATSServer(b)
-	e := &env{t: nil, srv: srv, shards: 16, ttl: 15 * time.Second, l: newLedger()}
+	e := &env{t: nil, srv: srv, url: srv.ClientURL(), shards: 16, ttl: 15 * time.Second, l: newLedger()}
 	e.tb = b
 	e.nc, e.js = e.connect("bench")
 	cfg := natsx.Config{Replicas: 1, EventsMaxAge: time.Hour, DedupWindow: time.Minute, MemberTTL: e.ttl, LeaseTTL: e.ttl}

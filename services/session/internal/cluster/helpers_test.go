@@ -25,6 +25,7 @@ type env struct {
 	t      *testing.T
 	tb     testing.TB // t, or the benchmark
 	srv    *server.Server
+	url    string // NATS client URL
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	shards int
@@ -35,18 +36,31 @@ type env struct {
 func newEnv(t *testing.T, shards int, ttl time.Duration) *env {
 	t.Helper()
 	srv := testutil.NATSServer(t)
-	e := &env{t: t, tb: t, srv: srv, shards: shards, ttl: ttl, l: newLedger()}
+	e := &env{t: t, tb: t, srv: srv, url: srv.ClientURL(), shards: shards, ttl: ttl, l: newLedger()}
+	e.provision()
+	return e
+}
+
+// newEnvAt is newEnv on a server the test can restart.
+func newEnvAt(t *testing.T, url string, shards int, ttl time.Duration) *env {
+	t.Helper()
+	e := &env{t: t, tb: t, url: url, shards: shards, ttl: ttl, l: newLedger()}
+	e.provision()
+	return e
+}
+
+func (e *env) provision() {
+	t := e.t
 	e.nc, e.js = e.connect("test")
-	cfg := natsx.Config{Replicas: 1, EventsMaxAge: time.Hour, DedupWindow: time.Minute, MemberTTL: ttl, LeaseTTL: ttl}
+	cfg := natsx.Config{Replicas: 1, EventsMaxAge: time.Hour, DedupWindow: time.Minute, MemberTTL: e.ttl, LeaseTTL: e.ttl}
 	if err := natsx.Provision(testutil.Context(t), e.js, cfg); err != nil {
 		t.Fatalf("provision: %v", err)
 	}
-	return e
 }
 
 func (e *env) connect(name string) (*nats.Conn, jetstream.JetStream) {
 	e.tb.Helper()
-	nc, err := nats.Connect(e.srv.ClientURL(), nats.Name(name))
+	nc, err := nats.Connect(e.url, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
 	if err != nil {
 		e.tb.Fatalf("connect: %v", err)
 	}
