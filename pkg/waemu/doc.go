@@ -41,6 +41,13 @@
 // calls, history syncs and app state changes, and decrypt all that clients
 // send them ([Phone.Messages], [Phone.WaitMessage]).
 //
+// Delivery to clients follows WhatsApp's: a message for an offline device
+// waits in its offline queue (flushed at login, then the offline marker);
+// a message written to a connection stays pending until the client's
+// <ack class="message">, and one not acked when the connection ends is sent
+// again on the next. A history sync gives each conversation the unread
+// count of the phone (incoming messages newer than the newest it read).
+//
 // # Sandbox control API
 //
 // [Server.ControlHandler] serves JSON under /sandbox/v1 (errors are RFC 9457
