@@ -53,6 +53,8 @@ type Chat struct {
 	Archived      bool                `json:"archived"`
 	Pinned        bool                `json:"pinned"`
 	Muted         bool                `json:"muted"`
+	ClearedAt     *time.Time          `json:"clearedAt,omitempty"` // when the account last cleared the chat (messages are kept)
+	DeletedAt     *time.Time          `json:"deletedAt,omitempty"` // when the account last deleted the chat (messages are kept)
 }
 
 // MessagesRequest pages through a chat, newest first.

@@ -132,6 +132,12 @@ func addChatUpdate(b *store.Batch, ev events.Event) error {
 	ts, chat := at(u.Timestamp, ev.Time), clean(u.Chat)
 	row := store.ChatRow{Tenant: ev.Tenant, Session: ev.Session, JID: chat, Type: chatType(chat),
 		Archived: u.Archived, ArchivedTS: ts, Pinned: u.Pinned, PinnedTS: ts}
+	if u.Cleared {
+		row.ClearedTS = ts
+	}
+	if u.Deleted {
+		row.DeletedTS = ts
+	}
 	if u.MutedUntil != nil {
 		row.Muted, row.MutedTS = ptr(!u.MutedUntil.IsZero()), ts
 		row.MutedUntil = store.Micros(*u.MutedUntil)

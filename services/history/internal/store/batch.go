@@ -142,6 +142,7 @@ type ChatRow struct {
 	ArchivedTS, PinnedTS, MutedTS int64
 	MutedUntil                    int64 // with Muted: end of the mute, 0 = not limited
 	ReadTS                        int64 // incoming messages up to this time are read (the newest wins)
+	ClearedTS, DeletedTS          int64 // last cleared / deleted by the account (the newest wins)
 }
 
 // ContactRow updates a contact; empty fields keep the stored value.
@@ -302,6 +303,8 @@ func (b *Batch) AddChat(r ChatRow) {
 	}
 	mergeFlag(&cur.Muted, &cur.MutedTS, r.Muted, r.MutedTS)
 	cur.ReadTS = max(cur.ReadTS, r.ReadTS)
+	cur.ClearedTS = max(cur.ClearedTS, r.ClearedTS)
+	cur.DeletedTS = max(cur.DeletedTS, r.DeletedTS)
 }
 
 // mergeFlag keeps the newer of two timestamped optional flags.

@@ -13,7 +13,7 @@ import (
 const chatName = "COALESCE(NULLIF(c.name, ''), g.subject, NULLIF(ct.name, ''), NULLIF(ct.push_name, ''), '')"
 
 const chatSelect = `SELECT c.jid, c.type, ` + chatName + `, m.data, c.last_ts,
-	COALESCE(c.archived, false), COALESCE(c.pinned, false), COALESCE(c.muted, false), c.muted_until,
+	COALESCE(c.archived, false), COALESCE(c.pinned, false), COALESCE(c.muted, false), c.muted_until, c.cleared_ts, c.deleted_ts,
 	(SELECT count(*) FROM messages u WHERE u.tenant = c.tenant AND u.session = c.session AND u.chat = c.jid
 		AND NOT u.from_me AND u.status < 5 AND u.data IS NOT NULL AND u.ts > c.read_ts)
 FROM chats c
@@ -93,9 +93,17 @@ func (s *sqlStore) Chat(ctx context.Context, req queries.ChatRequest) (queries.C
 func scanChat(r scanner) (queries.Chat, int64, error) {
 	var c queries.Chat
 	var data *string
-	var ts, mutedUntil int64
-	if err := r.Scan(&c.JID, &c.Type, &c.Name, &data, &ts, &c.Archived, &c.Pinned, &c.Muted, &mutedUntil, &c.UnreadCount); err != nil {
+	var ts, mutedUntil, cleared, deleted int64
+	if err := r.Scan(&c.JID, &c.Type, &c.Name, &data, &ts, &c.Archived, &c.Pinned, &c.Muted, &mutedUntil, &cleared, &deleted, &c.UnreadCount); err != nil {
 		return c, 0, err
+	}
+	if cleared > 0 {
+		t := FromMicros(cleared)
+		c.ClearedAt = &t
+	}
+	if deleted > 0 {
+		t := FromMicros(deleted)
+		c.DeletedAt = &t
 	}
 	if c.Muted && mutedUntil > 0 && mutedUntil <= Micros(time.Now()) {
 		c.Muted = false // the mute has ended

@@ -506,4 +506,16 @@ func testContactsAndChatState(t *testing.T, s store.Store) {
 	if err != nil || len(unread.Items) != 1 || unread.Items[0].JID != carol {
 		t.Fatalf("unread chats = %+v, %v", unread.Items, err)
 	}
+	// Cleared and deleted on the phone: the times are kept (newest wins),
+	// the messages too.
+	apply(t, s, scope.ChatUpdated(events.ChatUpdatedData{Chat: carol, Cleared: true, Timestamp: fixture.At(30)}),
+		scope.ChatUpdated(events.ChatUpdatedData{Chat: carol, Deleted: true, Timestamp: fixture.At(31)}))
+	apply(t, s, scope.ChatUpdated(events.ChatUpdatedData{Chat: carol, Cleared: true, Timestamp: fixture.At(25)}))
+	c, err = s.Chat(ctx, queries.ChatRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: carol})
+	if err != nil || c.ClearedAt == nil || !c.ClearedAt.Equal(fixture.At(30)) || c.DeletedAt == nil || !c.DeletedAt.Equal(fixture.At(31)) {
+		t.Fatalf("cleared/deleted chat = %+v, %v", c, err)
+	}
+	if page := messages(t, s, queries.MessagesRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: carol}); len(page.Items) != 3 {
+		t.Fatalf("messages of the cleared chat = %d, want all 3 kept", len(page.Items))
+	}
 }
