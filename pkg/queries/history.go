@@ -53,6 +53,7 @@ type Chat struct {
 	Archived      bool                `json:"archived"`
 	Pinned        bool                `json:"pinned"`
 	Muted         bool                `json:"muted"`
+	MarkedUnread  bool                `json:"markedUnread"`        // marked as unread on one of the account's devices
 	ClearedAt     *time.Time          `json:"clearedAt,omitempty"` // when the account last cleared the chat (messages are kept)
 	DeletedAt     *time.Time          `json:"deletedAt,omitempty"` // when the account last deleted the chat (messages are kept)
 }

@@ -142,6 +142,9 @@ func addChatUpdate(b *store.Batch, ev events.Event) error {
 		row.Muted, row.MutedTS = ptr(!u.MutedUntil.IsZero()), ts
 		row.MutedUntil = store.Micros(*u.MutedUntil)
 	}
+	if u.MarkedRead != nil {
+		row.MarkedUnread, row.MarkedUnreadTS = ptr(!*u.MarkedRead), ts
+	}
 	if u.MarkedRead != nil && *u.MarkedRead {
 		row.ReadTS = ts // kept on the chat: also covers messages stored later
 		b.AddReadMark(store.ReadMark{Tenant: ev.Tenant, Session: ev.Session, Chat: chat, TS: ts})

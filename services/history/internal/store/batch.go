@@ -143,6 +143,8 @@ type ChatRow struct {
 	MutedUntil                    int64 // with Muted: end of the mute, 0 = not limited
 	ReadTS                        int64 // incoming messages up to this time are read (the newest wins)
 	ClearedTS, DeletedTS          int64 // last cleared / deleted by the account (the newest wins)
+	MarkedUnread                  *bool // "mark as unread", a flag like Archived
+	MarkedUnreadTS                int64
 }
 
 // ContactRow updates a contact; empty fields keep the stored value.
@@ -305,6 +307,7 @@ func (b *Batch) AddChat(r ChatRow) {
 	cur.ReadTS = max(cur.ReadTS, r.ReadTS)
 	cur.ClearedTS = max(cur.ClearedTS, r.ClearedTS)
 	cur.DeletedTS = max(cur.DeletedTS, r.DeletedTS)
+	mergeFlag(&cur.MarkedUnread, &cur.MarkedUnreadTS, r.MarkedUnread, r.MarkedUnreadTS)
 }
 
 // mergeFlag keeps the newer of two timestamped optional flags.

@@ -13,7 +13,7 @@ import (
 const chatName = "COALESCE(NULLIF(c.name, ''), g.subject, NULLIF(ct.name, ''), NULLIF(ct.push_name, ''), '')"
 
 const chatSelect = `SELECT c.jid, c.type, ` + chatName + `, m.data, c.last_ts,
-	COALESCE(c.archived, false), COALESCE(c.pinned, false), COALESCE(c.muted, false), c.muted_until, c.cleared_ts, c.deleted_ts,
+	COALESCE(c.archived, false), COALESCE(c.pinned, false), COALESCE(c.muted, false), c.muted_until, c.cleared_ts, c.deleted_ts, COALESCE(c.marked_unread, false),
 	(SELECT count(*) FROM messages u WHERE u.tenant = c.tenant AND u.session = c.session AND u.chat = c.jid
 		AND NOT u.from_me AND u.status < 5 AND u.data IS NOT NULL AND u.ts > c.read_ts)
 FROM chats c
@@ -37,7 +37,7 @@ func (s *sqlStore) Chats(ctx context.Context, req queries.ChatsRequest) (queries
 		where += " AND c.type = " + a.add(req.Type)
 	}
 	if req.Unread {
-		where += " AND " + unreadExists
+		where += " AND (" + unreadExists + " OR COALESCE(c.marked_unread, false))"
 	}
 	if req.Search != "" {
 		p := a.add(likePattern(req.Search))
@@ -94,7 +94,7 @@ func scanChat(r scanner) (queries.Chat, int64, error) {
 	var c queries.Chat
 	var data *string
 	var ts, mutedUntil, cleared, deleted int64
-	if err := r.Scan(&c.JID, &c.Type, &c.Name, &data, &ts, &c.Archived, &c.Pinned, &c.Muted, &mutedUntil, &cleared, &deleted, &c.UnreadCount); err != nil {
+	if err := r.Scan(&c.JID, &c.Type, &c.Name, &data, &ts, &c.Archived, &c.Pinned, &c.Muted, &mutedUntil, &cleared, &deleted, &c.MarkedUnread, &c.UnreadCount); err != nil {
 		return c, 0, err
 	}
 	if cleared > 0 {

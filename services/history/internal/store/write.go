@@ -190,9 +190,9 @@ func flagSet(f string) string {
 
 var upsertChats = upsert{"chats",
 	[]string{"tenant", "session", "jid", "type", "name", "last_ts", "last_id", "state_ts",
-		"archived", "archived_ts", "pinned", "pinned_ts", "muted", "muted_ts", "muted_until", "read_ts", "cleared_ts", "deleted_ts"},
+		"archived", "archived_ts", "pinned", "pinned_ts", "muted", "muted_ts", "muted_until", "read_ts", "cleared_ts", "deleted_ts", "marked_unread", "marked_unread_ts"},
 	[]string{"text", "text", "text", "text", "text", "bigint", "text", "bigint",
-		"boolean", "bigint", "boolean", "bigint", "boolean", "bigint", "bigint", "bigint", "bigint", "bigint"},
+		"boolean", "bigint", "boolean", "bigint", "boolean", "bigint", "bigint", "bigint", "bigint", "bigint", "boolean", "bigint"},
 	`ON CONFLICT (tenant, session, jid) DO UPDATE SET
 	type = CASE WHEN chats.type = '' THEN excluded.type ELSE chats.type END,
 	last_ts = CASE WHEN excluded.last_ts > chats.last_ts OR (excluded.last_ts = chats.last_ts AND excluded.last_id > chats.last_id) THEN excluded.last_ts ELSE chats.last_ts END,
@@ -205,10 +205,11 @@ var upsertChats = upsert{"chats",
 	muted_until = CASE WHEN excluded.muted IS NOT NULL AND (chats.muted IS NULL OR excluded.muted_ts >= chats.muted_ts) THEN excluded.muted_until ELSE chats.muted_until END,
 	read_ts = CASE WHEN excluded.read_ts > chats.read_ts THEN excluded.read_ts ELSE chats.read_ts END,
 	cleared_ts = CASE WHEN excluded.cleared_ts > chats.cleared_ts THEN excluded.cleared_ts ELSE chats.cleared_ts END,
-	deleted_ts = CASE WHEN excluded.deleted_ts > chats.deleted_ts THEN excluded.deleted_ts ELSE chats.deleted_ts END
+	deleted_ts = CASE WHEN excluded.deleted_ts > chats.deleted_ts THEN excluded.deleted_ts ELSE chats.deleted_ts END,
+	` + flagSet("marked_unread") + `
 	WHERE excluded.read_ts > chats.read_ts OR excluded.cleared_ts > chats.cleared_ts OR excluded.deleted_ts > chats.deleted_ts OR chats.type = '' OR excluded.last_ts > chats.last_ts OR (excluded.last_ts = chats.last_ts AND excluded.last_id > chats.last_id)
 	OR excluded.state_ts > chats.state_ts OR excluded.name <> ''
-	OR excluded.archived IS NOT NULL OR excluded.pinned IS NOT NULL OR excluded.muted IS NOT NULL`}
+	OR excluded.archived IS NOT NULL OR excluded.pinned IS NOT NULL OR excluded.muted IS NOT NULL OR excluded.marked_unread IS NOT NULL`}
 
 var upsertContacts = upsert{"contacts",
 	[]string{"tenant", "session", "jid", "lid", "phone", "name", "push_name", "business_name"},
@@ -357,7 +358,7 @@ func writeChats(ctx context.Context, r runner, b *Batch) error {
 	return upsertChats.run(ctx, r, len(rows), func(i int, a []any) []any {
 		c := rows[i]
 		return append(a, c.Tenant, c.Session, c.JID, c.Type, c.Name, c.LastTS, c.LastID, c.StateTS,
-			c.Archived, c.ArchivedTS, c.Pinned, c.PinnedTS, c.Muted, c.MutedTS, c.MutedUntil, c.ReadTS, c.ClearedTS, c.DeletedTS)
+			c.Archived, c.ArchivedTS, c.Pinned, c.PinnedTS, c.Muted, c.MutedTS, c.MutedUntil, c.ReadTS, c.ClearedTS, c.DeletedTS, c.MarkedUnread, c.MarkedUnreadTS)
 	})
 }
 

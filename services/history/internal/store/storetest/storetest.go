@@ -518,4 +518,26 @@ func testContactsAndChatState(t *testing.T, s store.Store) {
 	if page := messages(t, s, queries.MessagesRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: carol}); len(page.Items) != 3 {
 		t.Fatalf("messages of the cleared chat = %d, want all 3 kept", len(page.Items))
 	}
+	// "Mark as unread" puts a read chat among the unread ones until it is
+	// marked read again; an older mark arriving late changes nothing.
+	unreadChats := func() map[string]bool {
+		p, err := s.Chats(ctx, queries.ChatsRequest{Tenant: scope.Tenant, Session: scope.Session, Unread: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, c := range p.Items {
+			out[c.JID] = c.MarkedUnread
+		}
+		return out
+	}
+	apply(t, s, scope.ChatUpdated(events.ChatUpdatedData{Chat: alice, MarkedRead: &no, Timestamp: fixture.At(40)}))
+	if u := unreadChats(); len(u) != 2 || !u[alice] {
+		t.Fatalf("unread chats after marking alice unread = %v", u)
+	}
+	apply(t, s, scope.ChatUpdated(events.ChatUpdatedData{Chat: alice, MarkedRead: &yes, Timestamp: fixture.At(41)}))
+	apply(t, s, scope.ChatUpdated(events.ChatUpdatedData{Chat: alice, MarkedRead: &no, Timestamp: fixture.At(39)}))
+	if u := unreadChats(); len(u) != 1 || u[carol] {
+		t.Fatalf("unread chats after marking alice read = %v, want only carol (not marked)", u)
+	}
 }
