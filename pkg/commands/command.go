@@ -27,6 +27,7 @@ const (
 	KindForward       Kind = "forward"        // payload Forward
 	KindMarkRead      Kind = "mark_read"      // payload MarkRead
 	KindChatPresence  Kind = "chat_presence"  // payload ChatPresence
+	KindChatState     Kind = "chat_state"     // payload ChatState
 	KindPollVote      Kind = "poll_vote"      // payload PollVote
 	KindGroupAction   Kind = "group_action"   // payload GroupAction
 )

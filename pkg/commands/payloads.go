@@ -65,6 +65,13 @@ type ChatPresence struct {
 	State string `json:"state"` // composing, recording, paused
 }
 
+// ChatState is the payload of KindChatState: the account's archive or pin
+// state of a chat, synced to its other devices (app state). Set one.
+type ChatState struct {
+	Archived *bool `json:"archived,omitempty"` // archive (also unpins) or unarchive
+	Pinned   *bool `json:"pinned,omitempty"`   // pin or unpin
+}
+
 // PollVote is the payload of KindPollVote.
 type PollVote struct {
 	PollID  string   `json:"pollId"`  // the poll's message id

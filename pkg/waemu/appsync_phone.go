@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mau.fi/whatsmeow/appstate"
@@ -139,10 +140,21 @@ func (p *Phone) ingestLocked(ctx context.Context, name string, version uint64, h
 		return fmt.Errorf("unmarshal patch: %w", err)
 	}
 	list := &appstate.PatchList{Name: appstate.WAPatchName(name), Patches: []*waServerSync.SyncdPatch{&patch}}
-	if _, _, err := p.app.proc.DecodePatches(ctx, list, appstate.HashState{Version: version, Hash: hash}, true); err != nil {
+	muts, _, err := p.app.proc.DecodePatches(ctx, list, appstate.HashState{Version: version, Hash: hash}, true)
+	if err != nil {
 		return fmt.Errorf("apply patch: %w", err)
 	}
+	p.appMutations = append(p.appMutations, muts...)
 	return nil
+}
+
+// AppStateMutations returns every app state change the phone applied, its
+// own and its linked clients' (archive, pin, mute, contacts...), oldest
+// first.
+func (p *Phone) AppStateMutations() []appstate.Mutation {
+	p.appMu.Lock()
+	defer p.appMu.Unlock()
+	return slices.Clone(p.appMutations)
 }
 
 // acceptClientPatch stores a patch a linked client pushed and applies it to

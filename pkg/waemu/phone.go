@@ -3,6 +3,7 @@ package waemu
 import (
 	"context"
 	"fmt"
+	"go.mau.fi/whatsmeow/appstate"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -30,9 +31,10 @@ type Phone struct {
 	// loaded, advanced and stored, so two concurrent users would lose one.
 	cryptoMu sync.Mutex
 
-	// appMu serializes app state changes and guards app.
-	appMu sync.Mutex
-	app   *phoneAppState
+	// appMu serializes app state changes and guards app and appMutations.
+	appMu        sync.Mutex
+	app          *phoneAppState
+	appMutations []appstate.Mutation
 
 	// mu guards every field below.
 	mu          sync.Mutex

@@ -50,6 +50,8 @@ func TestChatActionsQueueCommands(t *testing.T) {
 		{"POST", chat + "/messages/3EB0AA/votes", map[string]any{"options": []string{"yes"}}, commands.KindPollVote, `"pollId":"3EB0AA","options":["yes"]`},
 		{"POST", chat + "/read", map[string]any{"ids": []string{"3EB0AA"}}, commands.KindMarkRead, `"ids":["3EB0AA"]`},
 		{"POST", chat + "/presence", map[string]any{"state": "composing"}, commands.KindChatPresence, `"state":"composing"`},
+		{"POST", chat + "/archive", map[string]any{"archived": true}, commands.KindChatState, `"archived":true`},
+		{"POST", chat + "/pin", map[string]any{"pinned": false}, commands.KindChatState, `"pinned":false`},
 		{"POST", group + "/participants", map[string]any{"participants": []string{"+49 151 1234567"}}, commands.KindGroupAction, `"action":"add","participants":["491511234567@s.whatsapp.net"]`},
 		{"DELETE", group + "/participants", map[string]any{"participants": []string{"4915100001"}}, commands.KindGroupAction, `"action":"remove"`},
 		{"POST", group + "/admins", map[string]any{"participants": []string{"4915100001"}}, commands.KindGroupAction, `"action":"promote"`},

@@ -75,6 +75,11 @@ type AcceptedList struct {
 	Items *[]Accepted `json:"items,omitempty"`
 }
 
+// ArchiveChat defines model for ArchiveChat.
+type ArchiveChat struct {
+	Archived bool `json:"archived"`
+}
+
 // ChatPresence defines model for ChatPresence.
 type ChatPresence struct {
 	State ChatPresenceState `json:"state"`
@@ -258,6 +263,11 @@ type PairCodeRequest struct {
 // Participants defines model for Participants.
 type Participants struct {
 	Participants []string `json:"participants"`
+}
+
+// PinChat defines model for PinChat.
+type PinChat struct {
+	Pinned bool `json:"pinned"`
 }
 
 // Poll defines model for Poll.
@@ -627,6 +637,9 @@ type CreateSessionJSONRequestBody = SessionCreate
 // UpdateSessionJSONRequestBody defines body for UpdateSession for application/json ContentType.
 type UpdateSessionJSONRequestBody = SessionUpdate
 
+// ArchiveChatJSONRequestBody defines body for ArchiveChat for application/json ContentType.
+type ArchiveChatJSONRequestBody = ArchiveChat
+
 // SendMessageJSONRequestBody defines body for SendMessage for application/json ContentType.
 type SendMessageJSONRequestBody = SendMessage
 
@@ -644,6 +657,9 @@ type ReactToMessageJSONRequestBody = React
 
 // VotePollJSONRequestBody defines body for VotePoll for application/json ContentType.
 type VotePollJSONRequestBody = PollVote
+
+// PinChatJSONRequestBody defines body for PinChat for application/json ContentType.
+type PinChatJSONRequestBody = PinChat
 
 // ChatPresenceJSONRequestBody defines body for ChatPresence for application/json ContentType.
 type ChatPresenceJSONRequestBody = ChatPresence
@@ -732,6 +748,9 @@ type ServerInterface interface {
 	// (GET /v1/sessions/{session}/chats/{chat})
 	GetChat(ctx echo.Context, session SessionParam, chat ChatParam) error
 
+	// (POST /v1/sessions/{session}/chats/{chat}/archive)
+	ArchiveChat(ctx echo.Context, session SessionParam, chat ChatParam) error
+
 	// (GET /v1/sessions/{session}/chats/{chat}/messages)
 	ListMessages(ctx echo.Context, session SessionParam, chat ChatParam, params ListMessagesParams) error
 
@@ -755,6 +774,9 @@ type ServerInterface interface {
 
 	// (POST /v1/sessions/{session}/chats/{chat}/messages/{message}/votes)
 	VotePoll(ctx echo.Context, session SessionParam, chat ChatParam, message MessageParam) error
+
+	// (POST /v1/sessions/{session}/chats/{chat}/pin)
+	PinChat(ctx echo.Context, session SessionParam, chat ChatParam) error
 
 	// (POST /v1/sessions/{session}/chats/{chat}/presence)
 	ChatPresence(ctx echo.Context, session SessionParam, chat ChatParam) error
@@ -1113,6 +1135,34 @@ func (w *ServerInterfaceWrapper) GetChat(ctx echo.Context) error {
 	return err
 }
 
+// ArchiveChat converts echo context to params.
+func (w *ServerInterfaceWrapper) ArchiveChat(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "session" -------------
+	var session SessionParam
+
+	err = runtime.BindStyledParameterWithOptions("simple", "session", ctx.Param("session"), &session, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter session: %s", err))
+	}
+
+	// ------------- Path parameter "chat" -------------
+	var chat ChatParam
+
+	err = runtime.BindStyledParameterWithOptions("simple", "chat", ctx.Param("chat"), &chat, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter chat: %s", err))
+	}
+
+	ctx.Set(BearerScopes, []string{})
+
+	ctx.Set(ApiKeyScopes, []string{})
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ArchiveChat(ctx, session, chat)
+	return err
+}
+
 // ListMessages converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMessages(ctx echo.Context) error {
 	var err error
@@ -1433,6 +1483,34 @@ func (w *ServerInterfaceWrapper) VotePoll(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.VotePoll(ctx, session, chat, message)
+	return err
+}
+
+// PinChat converts echo context to params.
+func (w *ServerInterfaceWrapper) PinChat(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "session" -------------
+	var session SessionParam
+
+	err = runtime.BindStyledParameterWithOptions("simple", "session", ctx.Param("session"), &session, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter session: %s", err))
+	}
+
+	// ------------- Path parameter "chat" -------------
+	var chat ChatParam
+
+	err = runtime.BindStyledParameterWithOptions("simple", "chat", ctx.Param("chat"), &chat, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter chat: %s", err))
+	}
+
+	ctx.Set(BearerScopes, []string{})
+
+	ctx.Set(ApiKeyScopes, []string{})
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PinChat(ctx, session, chat)
 	return err
 }
 
@@ -2620,6 +2698,7 @@ func RegisterHandlersWithBaseURL(router EchoRouter, si ServerInterface, baseURL 
 	router.PATCH(baseURL+"/v1/sessions/:session", wrapper.UpdateSession)
 	router.GET(baseURL+"/v1/sessions/:session/chats", wrapper.ListChats)
 	router.GET(baseURL+"/v1/sessions/:session/chats/:chat", wrapper.GetChat)
+	router.POST(baseURL+"/v1/sessions/:session/chats/:chat/archive", wrapper.ArchiveChat)
 	router.GET(baseURL+"/v1/sessions/:session/chats/:chat/messages", wrapper.ListMessages)
 	router.POST(baseURL+"/v1/sessions/:session/chats/:chat/messages", wrapper.SendMessage)
 	router.DELETE(baseURL+"/v1/sessions/:session/chats/:chat/messages/:message", wrapper.RevokeMessage)
@@ -2628,6 +2707,7 @@ func RegisterHandlersWithBaseURL(router EchoRouter, si ServerInterface, baseURL 
 	router.POST(baseURL+"/v1/sessions/:session/chats/:chat/messages/:message/forward", wrapper.ForwardMessage)
 	router.POST(baseURL+"/v1/sessions/:session/chats/:chat/messages/:message/reactions", wrapper.ReactToMessage)
 	router.POST(baseURL+"/v1/sessions/:session/chats/:chat/messages/:message/votes", wrapper.VotePoll)
+	router.POST(baseURL+"/v1/sessions/:session/chats/:chat/pin", wrapper.PinChat)
 	router.POST(baseURL+"/v1/sessions/:session/chats/:chat/presence", wrapper.ChatPresence)
 	router.POST(baseURL+"/v1/sessions/:session/chats/:chat/read", wrapper.MarkRead)
 	router.GET(baseURL+"/v1/sessions/:session/contacts", wrapper.ListContacts)

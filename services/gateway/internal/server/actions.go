@@ -108,6 +108,30 @@ func (s *Server) ChatPresence(c echo.Context, id api.SessionParam, chat api.Chat
 	})
 }
 
+type archiveIn struct {
+	Archived bool `json:"archived"`
+}
+
+// ArchiveChat queues archiving (which also unpins) or unarchiving a chat.
+func (s *Server) ArchiveChat(c echo.Context, id api.SessionParam, chat api.ChatParam) error {
+	var in archiveIn
+	return s.chatCommand(c, id, chat, &in, func(string) (commands.Kind, string, any, error) {
+		return commands.KindChatState, "", commands.ChatState{Archived: &in.Archived}, nil
+	})
+}
+
+type pinIn struct {
+	Pinned bool `json:"pinned"`
+}
+
+// PinChat queues pinning or unpinning a chat.
+func (s *Server) PinChat(c echo.Context, id api.SessionParam, chat api.ChatParam) error {
+	var in pinIn
+	return s.chatCommand(c, id, chat, &in, func(string) (commands.Kind, string, any, error) {
+		return commands.KindChatState, "", commands.ChatState{Pinned: &in.Pinned}, nil
+	})
+}
+
 // chatCommand is the common path of chat actions: session, chat, body, build, queue.
 func (s *Server) chatCommand(c echo.Context, id, chat string, body any, build func(to string) (commands.Kind, string, any, error)) error {
 	sess, err := s.session(c, id)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
@@ -144,3 +145,30 @@ func (s *session) chatPresence(ctx context.Context, cmd commands.Command) error 
 	defer span.End()
 	return s.cli().SendChatPresence(ctx, chat, state, media)
 }
+
+// chatState archives or pins a chat through app state; the phone and the
+// other linked devices follow. whatsmeow fetches the collection after
+// sending the patch and emits events for it, which become chat.updated as
+// for changes made on the phone, so the command has no result event.
+func (s *session) chatState(ctx context.Context, cmd commands.Command) error {
+	req, err := commands.PayloadAs[commands.ChatState](cmd)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	if (req.Archived == nil) == (req.Pinned == nil) {
+		return badInput("set exactly one of archived and pinned")
+	}
+	chat, err := parseJID("chat", cmd.Chat)
+	if err != nil {
+		return err
+	}
+	patch := appstate.BuildPin(chat, ptrVal(req.Pinned))
+	if req.Archived != nil {
+		patch = appstate.BuildArchive(chat, *req.Archived, time.Time{}, nil)
+	}
+	ctx, span := s.m.tracer.Start(ctx, "whatsapp.SendAppState")
+	defer span.End()
+	return s.cli().SendAppState(ctx, patch)
+}
+
+func ptrVal(b *bool) bool { return b != nil && *b }

@@ -79,6 +79,8 @@ func (s *session) run(ctx context.Context, cmd commands.Command) (*events.Event,
 		return nil, s.markRead(ctx, cmd)
 	case commands.KindChatPresence:
 		return nil, s.chatPresence(ctx, cmd)
+	case commands.KindChatState:
+		return nil, s.chatState(ctx, cmd)
 	case commands.KindGroupAction:
 		return nil, s.groupAction(ctx, cmd)
 	}
