@@ -49,9 +49,9 @@ type conn struct {
 }
 
 // sentMessage notes a message node written to c; it is delivered again on
-// the device's next connection unless the client acks it first, as
-// WhatsApp does (whatsmeow with SynchronousAck acks only once its event
-// handlers succeeded).
+// the device's next connection unless the client acknowledges it first
+// (its receipt, or an ack), as WhatsApp does; whatsmeow with
+// SynchronousAck sends the receipt only once its event handlers succeeded.
 func (c *conn) sentMessage(node waBinary.Node) {
 	if node.Tag != "message" {
 		return
@@ -359,9 +359,7 @@ func (s *Server) dropConn(c *conn) {
 		delete(s.conns, dev)
 	}
 	s.stateMu.Unlock()
-	// Unacknowledged messages go out again, first, on the next connection
-	// (or now, if the device already reconnected).
-	for i := len(unacked) - 1; i >= 0; i-- {
-		s.redeliver(dev, unacked[i])
-	}
+	// Unacknowledged messages go out again, first and in order, on the next
+	// connection (or now, if the device already reconnected).
+	s.redeliver(dev, unacked)
 }

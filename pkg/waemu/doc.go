@@ -43,9 +43,9 @@
 //
 // Delivery to clients follows WhatsApp's: a message for an offline device
 // waits in its offline queue (flushed at login, then the offline marker);
-// a message written to a connection stays pending until the client's
-// <ack class="message">, and one not acked when the connection ends is sent
-// again on the next. A history sync gives each conversation the unread
+// a message written to a connection stays pending until the client
+// acknowledges it (its receipt, or an <ack class="message">), and one not
+// acknowledged when the connection ends is sent again, in order, on the next. A history sync gives each conversation the unread
 // count of the phone (incoming messages newer than the newest it read).
 //
 // # Sandbox control API

@@ -41,7 +41,8 @@ func (s *Server) dispatch(c *conn, node *waBinary.Node) {
 	case "receipt":
 		s.handleClientReceipt(c, node)
 	case "ack":
-		// Client acks need no reply; an acked message is not sent again.
+		// Client acks need no reply. An ack of a message (also a nack:
+		// the client cannot use it) means it is not sent again.
 		if node.AttrGetter().OptionalString("class") == "message" {
 			c.acked(node.AttrGetter().OptionalString("id"))
 		}

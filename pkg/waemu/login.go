@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -140,21 +141,27 @@ func (s *Server) deliver(to types.JID, node waBinary.Node) {
 	c.sentMessage(node)
 }
 
-// redeliver queues an unacknowledged message in front of the device's
-// offline queue, or sends it on the device's current connection.
-func (s *Server) redeliver(to types.JID, node waBinary.Node) {
+// redeliver queues unacknowledged messages, in order, in front of the
+// device's offline queue, or sends them on its current connection.
+func (s *Server) redeliver(to types.JID, nodes []waBinary.Node) {
+	if len(nodes) == 0 || to.IsEmpty() {
+		return
+	}
 	s.stateMu.Lock()
 	_, known := s.devices[to]
 	c := s.conns[to]
 	if c == nil {
-		if known && len(s.offline[to]) < maxOfflineQueue {
-			s.offline[to] = append([]waBinary.Node{node}, s.offline[to]...)
+		if known && len(s.offline[to])+len(nodes) <= maxOfflineQueue {
+			s.offline[to] = append(slices.Clone(nodes), s.offline[to]...)
 		}
 		s.stateMu.Unlock()
 		return
 	}
 	s.stateMu.Unlock()
-	if err := c.send(node); err == nil {
+	for _, node := range nodes {
+		if err := c.send(node); err != nil {
+			return
+		}
 		c.sentMessage(node)
 	}
 }

@@ -46,6 +46,13 @@ func (s *Server) handleClientReceipt(c *conn, node *waBinary.Node) {
 		ack.Attrs["participant"] = r.Participant
 	}
 	_ = c.send(ack)
+	if r.Type != "retry" {
+		// whatsmeow acknowledges a message it handled with its receipt (with
+		// SynchronousAck only once its handlers succeeded).
+		for _, id := range r.IDs {
+			c.acked(id)
+		}
+	}
 	if r.Type == "retry" {
 		s.log.Warn("waemu: client sent retry receipt", "device", r.Device, "ids", r.IDs)
 		author := r.To
