@@ -5,6 +5,7 @@
 package wa
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -50,6 +51,10 @@ type ManagerConfig struct {
 	PodID  string       // written as SessionState.Owner
 	// DeviceStore is a postgres:// URL or a SQLite path (file or directory).
 	DeviceStore string
+
+	// HandleTimeout bounds making one WhatsApp event durable (0 = 30s);
+	// past it the event is not acked and WhatsApp delivers it again.
+	HandleTimeout time.Duration
 
 	// DefaultPacing applies when a session's own Pacing is zero.
 	DefaultPacing control.Pacing
@@ -98,7 +103,7 @@ func NewManager(cfg ManagerConfig) (*Manager, error) {
 		return nil, errors.New("wa: NATS, JetStream, DeviceStore and PodID are required")
 	}
 	m := &Manager{cfg: cfg, log: cfg.Logger, tracer: cfg.Tracer, sessions: map[string]*session{}, fetch: cfg.MediaHTTPClient,
-		handleTimeout: handleTimeout}
+		handleTimeout: cmp.Or(cfg.HandleTimeout, handleTimeout)}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}

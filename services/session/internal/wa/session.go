@@ -127,6 +127,10 @@ func (s *session) newClient(ctx context.Context) error {
 	}
 	cli := whatsmeow.NewClient(dev, walog.New(s.log, "whatsmeow"))
 	cli.SynchronousAck = true
+	// WhatsApp redelivers a message our handler failed on (it was never
+	// acked), but the Signal session has moved on: without the buffered
+	// plaintext the redelivery would be dropped as an old counter.
+	cli.EnableDecryptedEventBuffer = true
 	cli.EnableAutoReconnect = true
 	cli.AutoTrustIdentity = true
 	cli.AddEventHandlerWithSuccessStatus(func(evt any) bool {
