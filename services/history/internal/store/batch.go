@@ -213,7 +213,7 @@ func (b *Batch) AddMessage(r MessageRow) {
 
 // merge mirrors the ON CONFLICT clause of the messages upsert.
 func (m *MessageRow) merge(o *MessageRow) {
-	if m.Data == nil && o.Data != nil {
+	if o.Data != nil && (m.Data == nil || (m.Status == RankFailed && o.Status > RankFailed)) {
 		m.Chat, m.Sender, m.FromMe, m.Type, m.TS, m.Data = o.Chat, o.Sender, o.FromMe, o.Type, o.TS, o.Data
 	} else if m.Chat == "" {
 		m.Chat = o.Chat

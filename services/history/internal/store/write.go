@@ -122,7 +122,10 @@ var upsertEvents = upsert{"events",
 	[]string{"text", "text", "text", "text", "text", "bigint", "text"},
 	"ON CONFLICT (tenant, id) DO NOTHING"}
 
-const fillStub = "(messages.data IS NULL AND excluded.data IS NOT NULL)"
+// fillStub: the stored row takes the incoming content when it has none (a
+// placeholder for a receipt, edit... that came first) or only what a failed
+// send was to send, and the incoming row is the message itself.
+const fillStub = "(excluded.data IS NOT NULL AND (messages.data IS NULL OR (messages.status = 2 AND excluded.status > 2)))"
 
 var upsertMessages = upsert{"messages",
 	[]string{"tenant", "session", "id", "chat", "sender", "from_me", "type", "ts", "data",

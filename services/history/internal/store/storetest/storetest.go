@@ -434,6 +434,16 @@ func testFailedAndMedia(t *testing.T, s store.Store) {
 	if c, err := s.Chat(testutil.Context(t), queries.ChatRequest{Tenant: scope.Tenant, Session: scope.Session, Chat: bob}); err != nil || c.LastMessage == nil || c.LastMessage.ID != "f3" {
 		t.Fatalf("chat = %+v, %v", c, err)
 	}
+	// The message itself, arriving after its failure record (in another
+	// batch, or the same), replaces what the failure said it was.
+	apply(t, s, scope.FailedSend(bob, "f4", "draft", fixture.At(8)))
+	apply(t, s, scope.Sent(bob, "f4", "as sent", fixture.At(9)))
+	apply(t, s, scope.FailedSend(bob, "f5", "draft", fixture.At(10)), scope.Sent(bob, "f5", "as sent", fixture.At(11)))
+	for _, id := range []string{"f4", "f5"} {
+		if m := message(t, s, id); m.Text != "as sent" || m.Status != "sent" || m.Sender == "" {
+			t.Errorf("%s after failure then message.sent = %+v", id, m)
+		}
+	}
 }
 
 func testGroups(t *testing.T, s store.Store) {
