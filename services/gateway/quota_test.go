@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/wamesh/wamesh/pkg/testutil"
 
 	"github.com/wamesh/wamesh/services/gateway/internal/gwtest"
 )
@@ -17,6 +20,14 @@ func TestSessionQuotaUnderConcurrency(t *testing.T) {
 	b := a.Replica(t)
 	key := a.Tenant(t, "tq")
 	a.Do(t, "PATCH", "/v1/tenants/tq", gwtest.AdminKey, map[string]any{"maxSessions": 3}).Expect(t, 200, "quota")
+	// Both replicas know the key and the quota before the race (each reads
+	// its own cache, fed by a KV watch).
+	for _, env := range []*gwtest.Env{a, b} {
+		testutil.Eventually(t, 10*time.Second, func() bool {
+			r := env.Do(t, "GET", "/v1/tenants/tq", gwtest.AdminKey, nil)
+			return r.Status == 200 && r.Map(t)["maxSessions"] == float64(3) && env.Do(t, "GET", "/v1/sessions", key, nil).Status == 200
+		}, "replica caches up to date")
+	}
 	const n = 16
 	status := make([]int, n)
 	var wg sync.WaitGroup
@@ -45,6 +56,7 @@ func TestSessionQuotaUnderConcurrency(t *testing.T) {
 	}
 	b.Do(t, "POST", "/v1/sessions", key, map[string]any{"id": "late"}).Expect(t, 409, "quota reached")
 	a.Do(t, "DELETE", "/v1/sessions/"+created, key, nil).Expect(t, 204, "delete")
+	testutil.Eventually(t, 10*time.Second, func() bool { return b.Do(t, "GET", "/v1/sessions/"+created, key, nil).Status == 404 }, "b sees the delete")
 	b.Do(t, "POST", "/v1/sessions", key, map[string]any{"id": "late"}).Expect(t, 201, "the freed slot")
 	a.Do(t, "POST", "/v1/sessions", key, map[string]any{"id": "later"}).Expect(t, 409, "full again")
 }

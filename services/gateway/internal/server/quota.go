@@ -32,14 +32,22 @@ var errQuotaExceeded = problem(http.StatusConflict, codeQuotaExceeded, "the tena
 
 // reserveSession takes one of the tenant's max session slots for id: the
 // sessions in the cache plus the reservations not yet counted there must
-// stay below max.
-func (s *Server) reserveSession(ctx context.Context, tenant, id string, max int) error {
+// stay below max. It reports whether it added a reservation (none for an
+// id that is taken already: the create will fail, and must not release
+// the slot of the session that has the id).
+func (s *Server) reserveSession(ctx context.Context, tenant, id string, max int) (bool, error) {
 	for attempt := 0; attempt < 20; attempt++ {
 		slots, rev, err := control.Get[sessionSlots](ctx, s.kv.gateway, quotaKey(tenant))
 		if err != nil && !errors.Is(err, control.ErrNotFound) {
-			return err
+			return false, err
 		}
 		live := s.sessions.All(func(_ string, v control.Session) bool { return v.Tenant == tenant })
+		if _, exists := live[id]; exists {
+			return false, nil
+		}
+		if _, reserved := slots.Sessions[id]; reserved {
+			return false, nil // a concurrent create of the same id holds it
+		}
 		now := time.Now().UTC()
 		if slots.Sessions == nil {
 			slots.Sessions = map[string]time.Time{}
@@ -48,14 +56,14 @@ func (s *Server) reserveSession(ctx context.Context, tenant, id string, max int)
 		for sid, at := range slots.Sessions {
 			_, counted := live[sid]
 			switch {
-			case now.Sub(at) > reservationTTL || sid == id:
+			case now.Sub(at) > reservationTTL:
 				delete(slots.Sessions, sid)
 			case !counted:
 				taken++
 			}
 		}
-		if _, exists := live[id]; !exists && taken >= max {
-			return errQuotaExceeded
+		if taken >= max {
+			return false, errQuotaExceeded
 		}
 		slots.Sessions[id] = now
 		if rev == 0 {
@@ -64,16 +72,16 @@ func (s *Server) reserveSession(ctx context.Context, tenant, id string, max int)
 			_, err = control.Update(ctx, s.kv.gateway, quotaKey(tenant), slots, rev)
 		}
 		if err == nil {
-			return nil
+			return true, nil
 		}
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return false, ctx.Err()
 		}
 		// Another create or delete of the tenant won the compare-and-swap:
 		// read again after a short, jittered pause.
 		time.Sleep(time.Duration(1+rand.IntN(5*(attempt+1))) * time.Millisecond)
 	}
-	return problem(http.StatusConflict, "CONFLICT", "too many concurrent session changes; retry")
+	return false, problem(http.StatusConflict, "CONFLICT", "too many concurrent session changes; retry")
 }
 
 // releaseSession frees id's reservation (its create failed, or it was

@@ -77,13 +77,14 @@ func (s *Server) CreateSession(c echo.Context) error {
 		Proxy: in.Proxy, CreatedAt: now, UpdatedAt: now}
 	ctx, cancel := writeCtx(c)
 	defer cancel()
+	reserved := false
 	if t.MaxSessions > 0 {
-		if err := s.reserveSession(ctx, p.Tenant, sess.ID, t.MaxSessions); err != nil {
+		if reserved, err = s.reserveSession(ctx, p.Tenant, sess.ID, t.MaxSessions); err != nil {
 			return err
 		}
 	}
 	rev, err := control.Create(ctx, s.kv.sessions, sess.ID, sess)
-	if err != nil && t.MaxSessions > 0 {
+	if err != nil && reserved {
 		s.releaseSession(context.WithoutCancel(ctx), p.Tenant, sess.ID)
 	}
 	if isKeyExists(err) {
