@@ -33,6 +33,9 @@ func TestWebhookTestWaitsForSlowEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sub.Unsubscribe() })
+	if err := env.NC.Flush(); err != nil { // registered before the gateway asks
+		t.Fatal(err)
+	}
 	r := env.Do(t, "POST", "/v1/webhooks/"+id+"/test", key, nil).Expect(t, 200, "slow test delivery")
 	if r.Map(t)["statusCode"] != float64(200) {
 		t.Fatalf("result %s", r.Body)

@@ -28,6 +28,11 @@ func StartReadSide(t testing.TB, e *Env) *ReadSide {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sub.Unsubscribe() })
+	// The gateway asks on its own connection: the subscription must be
+	// registered on the server first, or it hears "no responders".
+	if err := e.NC.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	return r
 }
 
