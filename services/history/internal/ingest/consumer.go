@@ -113,6 +113,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 		return fmt.Errorf("history metrics: %w", err)
 	}
 	cons, err := c.JS.CreateOrUpdateConsumer(ctx, natsx.StreamEvents, c.ConsumerConfig())
+	if ctx.Err() != nil {
+		return nil // stopped during start-up: not an error
+	}
 	if err != nil {
 		return fmt.Errorf("create history consumer: %w", err)
 	}
