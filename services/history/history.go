@@ -99,7 +99,9 @@ func Run(ctx context.Context, cfg Config) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return consumer.Run(gctx) })
 	g.Go(func() error { return trimmer.Run(gctx) })
-	g.Go(func() error { return base.ServeOps(gctx, cfg.OpsAddr, httpx.Check{Name: "db", Fn: st.Ping}) })
+	g.Go(func() error {
+		return base.ServeOps(gctx, cfg.OpsAddr, httpx.Check{Name: "db", Fn: st.Ping}, httpx.Check{Name: "consumer", Fn: consumer.Ready})
+	})
 	return g.Wait()
 }
 

@@ -10,10 +10,12 @@ import (
 
 	"github.com/wamesh/wamesh/pkg/config"
 	"github.com/wamesh/wamesh/pkg/events"
+	"github.com/wamesh/wamesh/pkg/natsx"
 	"github.com/wamesh/wamesh/pkg/queries"
 	"github.com/wamesh/wamesh/pkg/testutil"
 	"github.com/wamesh/wamesh/services/history"
 	"github.com/wamesh/wamesh/services/history/internal/fixture"
+	"github.com/wamesh/wamesh/services/history/internal/ingest"
 )
 
 // TestRun runs the whole service on SQLite: an event published on
@@ -49,9 +51,13 @@ func TestRun(t *testing.T) {
 		}
 		return nil
 	})
+	// Ready means consuming: the durable consumer exists.
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := js.Consumer(testutil.Context(t), natsx.StreamEvents, ingest.DurableName); err != nil {
+		t.Fatalf("ready without the history consumer: %v", err)
 	}
 	sc := fixture.Scope{Tenant: "t1", Session: "s1"}
 	if _, err := events.Publish(testutil.Context(t), js, sc.Received("a@s.whatsapp.net", "m1", "a@s.whatsapp.net", "hi", fixture.At(1))); err != nil {

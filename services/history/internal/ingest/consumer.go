@@ -48,6 +48,15 @@ type Consumer struct {
 
 	stats   Stats
 	metrics consumerMetrics
+	running atomic.Bool // the durable consumer exists and is being consumed
+}
+
+// Ready reports an error until the consumer is consuming (a /readyz check).
+func (c *Consumer) Ready(context.Context) error {
+	if !c.running.Load() {
+		return errors.New("history consumer not started")
+	}
+	return nil
 }
 
 // Stats counts what the consumer did, for tests and logs.
@@ -128,8 +137,13 @@ func (c *Consumer) Run(ctx context.Context) error {
 			c.Log.Debug("history consumer", "err", err)
 		}))
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("consume %s: %w", natsx.StreamEvents, err)
 	}
+	c.running.Store(true)
+	defer c.running.Store(false)
 	var shared *sharedWriter
 	if c.Writers > 1 {
 		shared = c.startShared(ctx)

@@ -332,3 +332,25 @@ func waitDrained(t *testing.T, js jetstream.JetStream) {
 		return err == nil && info.NumPending == 0 && info.NumAckPending == 0
 	}, "consumer drained")
 }
+
+// TestReady: the consumer reports ready only while it consumes.
+func TestReady(t *testing.T) {
+	t.Parallel()
+	js := eventsJS(t)
+	c := &ingest.Consumer{Store: openSQLite(t), JS: js}
+	ctx := testutil.Context(t)
+	if err := c.Ready(ctx); err == nil {
+		t.Fatal("ready before Run")
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- c.Run(runCtx) }()
+	testutil.EventuallyNoError(t, 10*time.Second, func() error { return c.Ready(ctx) })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if err := c.Ready(ctx); err == nil {
+		t.Fatal("ready after Run returned")
+	}
+}
