@@ -38,13 +38,18 @@ func addMessage(b *store.Batch, ev events.Event, sent bool, opt Options) error {
 		row.MediaID = clean(m.Media.MediaID)
 	}
 	b.AddMessage(row)
-	typ := "direct"
-	if m.IsGroup || isGroup(m.Chat) {
-		typ = "group"
-	}
+	typ := messageChatType(m)
 	b.AddChat(store.ChatRow{Tenant: ev.Tenant, Session: ev.Session, JID: row.Chat, Type: typ, LastTS: ts, LastID: row.ID})
 	addMessageContacts(b, ev, m, typ)
 	return nil
+}
+
+// messageChatType is the type of the chat a message belongs to.
+func messageChatType(m events.MessageData) string {
+	if m.IsGroup {
+		return "group"
+	}
+	return chatType(m.Chat)
 }
 
 // addMessageContacts learns the sender (and a direct chat's LID).
@@ -98,11 +103,7 @@ func addFailed(b *store.Batch, ev events.Event, opt Options) error {
 			return err
 		}
 		row.Chat, row.Type, row.TS, row.Data = clean(m.Chat), clean(string(m.Type)), store.Micros(m.Timestamp), &data
-		typ := "direct"
-		if m.IsGroup || isGroup(m.Chat) {
-			typ = "group"
-		}
-		b.AddChat(store.ChatRow{Tenant: ev.Tenant, Session: ev.Session, JID: row.Chat, Type: typ, LastTS: row.TS, LastID: row.ID})
+		b.AddChat(store.ChatRow{Tenant: ev.Tenant, Session: ev.Session, JID: row.Chat, Type: messageChatType(*m), LastTS: row.TS, LastID: row.ID})
 	}
 	b.AddMessage(row)
 	b.AddStatus(store.StatusRow{Tenant: ev.Tenant, Session: ev.Session, MessageID: clean(f.ID),
@@ -118,17 +119,14 @@ func addReceipt(b *store.Batch, ev events.Event, rank int) error {
 	if len(r.IDs) == 0 {
 		return fmt.Errorf("missing ids")
 	}
-	ts := r.Timestamp
-	if ts.IsZero() {
-		ts = ev.Time
-	}
+	ts := at(r.Timestamp, ev.Time)
 	for _, id := range r.IDs {
 		if id == "" {
 			continue
 		}
 		b.AddMessage(store.MessageRow{Tenant: ev.Tenant, Session: ev.Session, ID: clean(id), Chat: clean(r.Chat), Status: rank})
 		b.AddStatus(store.StatusRow{Tenant: ev.Tenant, Session: ev.Session, MessageID: clean(id),
-			Recipient: clean(r.Recipient), Status: rank, TS: store.Micros(ts)})
+			Recipient: clean(r.Recipient), Status: rank, TS: ts})
 	}
 	return nil
 }
@@ -176,13 +174,9 @@ func addReaction(b *store.Batch, ev events.Event) error {
 	if err := required("targetId", r.TargetID, "sender", r.Sender); err != nil {
 		return err
 	}
-	ts := r.Timestamp
-	if ts.IsZero() {
-		ts = ev.Time
-	}
 	target := clean(r.TargetID)
 	b.AddReaction(store.ReactionRow{Tenant: ev.Tenant, Session: ev.Session, MessageID: target,
-		Sender: clean(r.Sender), Emoji: clean(r.Emoji), TS: store.Micros(ts)})
+		Sender: clean(r.Sender), Emoji: clean(r.Emoji), TS: at(r.Timestamp, ev.Time)})
 	b.AddMessage(store.MessageRow{Tenant: ev.Tenant, Session: ev.Session, ID: target, Chat: clean(r.Chat), HasReactions: true})
 	return nil
 }
@@ -209,12 +203,8 @@ func addPollVote(b *store.Batch, ev events.Event, opt Options) error {
 	if err != nil {
 		return err
 	}
-	ts := v.Timestamp
-	if ts.IsZero() {
-		ts = ev.Time
-	}
 	b.AddVote(store.VoteRow{Tenant: ev.Tenant, Session: ev.Session, PollID: clean(v.PollID), Sender: clean(v.Sender),
-		Options: raw, TS: store.Micros(ts)})
+		Options: raw, TS: at(v.Timestamp, ev.Time)})
 	return nil
 }
 
