@@ -234,19 +234,25 @@ func (m *MessageRow) merge(o *MessageRow) {
 
 // AddReaction adds or merges a reaction.
 func (b *Batch) AddReaction(r ReactionRow) {
-	k := key(r.Tenant, r.Session, r.MessageID, r.Sender)
-	if b.reactionIdx == nil {
-		b.reactionIdx = map[string]*ReactionRow{}
+	addNewest(&b.reactionIdx, &b.Reactions, key(r.Tenant, r.Session, r.MessageID, r.Sender), r, r.TS,
+		func(cur *ReactionRow) int64 { return cur.TS })
+}
+
+// addNewest adds row r under key k, or replaces the row already there when
+// r is newer (ts is r's time, tsOf a stored row's): the newest wins, as in
+// the upserts of the tables keyed by message or poll and sender.
+func addNewest[R any](idx *map[string]*R, rows *[]*R, k string, r R, ts int64, tsOf func(*R) int64) {
+	if *idx == nil {
+		*idx = map[string]*R{}
 	}
-	if cur, ok := b.reactionIdx[k]; ok {
-		if r.TS > cur.TS {
+	if cur, ok := (*idx)[k]; ok {
+		if ts > tsOf(cur) {
 			*cur = r
 		}
 		return
 	}
-	row := r
-	b.reactionIdx[k] = &row
-	b.Reactions = append(b.Reactions, &row)
+	(*idx)[k] = &r
+	*rows = append(*rows, &r)
 }
 
 // VoteRow is a voter's current selection in a poll; the newest wins.
@@ -258,19 +264,8 @@ type VoteRow struct {
 
 // AddVote adds or merges a poll vote.
 func (b *Batch) AddVote(r VoteRow) {
-	k := key(r.Tenant, r.Session, r.PollID, r.Sender)
-	if b.voteIdx == nil {
-		b.voteIdx = map[string]*VoteRow{}
-	}
-	if cur, ok := b.voteIdx[k]; ok {
-		if r.TS > cur.TS {
-			*cur = r
-		}
-		return
-	}
-	row := r
-	b.voteIdx[k] = &row
-	b.Votes = append(b.Votes, &row)
+	addNewest(&b.voteIdx, &b.Votes, key(r.Tenant, r.Session, r.PollID, r.Sender), r, r.TS,
+		func(cur *VoteRow) int64 { return cur.TS })
 }
 
 // AddChat adds or merges a chat update.
