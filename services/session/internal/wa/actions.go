@@ -162,13 +162,13 @@ func (s *session) chatState(ctx context.Context, cmd commands.Command) error {
 	if err != nil {
 		return err
 	}
-	patch := appstate.BuildPin(chat, ptrVal(req.Pinned))
+	var patch appstate.PatchInfo
 	if req.Archived != nil {
 		patch = appstate.BuildArchive(chat, *req.Archived, time.Time{}, nil)
+	} else {
+		patch = appstate.BuildPin(chat, *req.Pinned) // exactly one is set
 	}
 	ctx, span := s.m.tracer.Start(ctx, "whatsapp.SendAppState")
 	defer span.End()
 	return s.cli().SendAppState(ctx, patch)
 }
-
-func ptrVal(b *bool) bool { return b != nil && *b }
