@@ -17,16 +17,16 @@ import (
 // json.Marshal's.
 func (e Event) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"specversion":`...)
-	b = AppendJSONString(b, e.SpecVersion)
+	b = appendJSONString(b, e.SpecVersion)
 	b = append(b, `,"id":`...)
-	b = AppendJSONString(b, e.ID)
+	b = appendJSONString(b, e.ID)
 	b = append(b, `,"source":`...)
-	b = AppendJSONString(b, e.Source)
+	b = appendJSONString(b, e.Source)
 	b = append(b, `,"type":`...)
-	b = AppendJSONString(b, e.Type)
+	b = appendJSONString(b, e.Type)
 	if e.Subject != "" {
 		b = append(b, `,"subject":`...)
-		b = AppendJSONString(b, e.Subject)
+		b = appendJSONString(b, e.Subject)
 	}
 	b = append(b, `,"time":`...)
 	b, err := appendTime(b, e.Time)
@@ -34,16 +34,16 @@ func (e Event) appendJSON(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	b = append(b, `,"datacontenttype":`...)
-	b = AppendJSONString(b, e.DataContentType)
+	b = appendJSONString(b, e.DataContentType)
 	b = append(b, `,"tenant":`...)
-	b = AppendJSONString(b, e.Tenant)
+	b = appendJSONString(b, e.Tenant)
 	if e.Session != "" {
 		b = append(b, `,"session":`...)
-		b = AppendJSONString(b, e.Session)
+		b = appendJSONString(b, e.Session)
 	}
 	if e.TraceParent != "" {
 		b = append(b, `,"traceparent":`...)
-		b = AppendJSONString(b, e.TraceParent)
+		b = appendJSONString(b, e.TraceParent)
 	}
 	b = append(b, `,"data":`...)
 	switch {
@@ -62,10 +62,10 @@ func (e Event) appendJSON(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// AppendJSONString appends s as a JSON string exactly as encoding/json
+// appendJSONString appends s as a JSON string exactly as encoding/json
 // writes it. Strings of plain printable ASCII (ids, types, JIDs) are copied
 // as they are; anything else goes through encoding/json.
-func AppendJSONString(b []byte, s string) []byte {
+func appendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			q, _ := json.Marshal(s) // a string always marshals

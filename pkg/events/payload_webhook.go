@@ -32,16 +32,16 @@ type WebhookDisabledData struct {
 // delivery attempt, so New uses this instead of the reflective encoder.
 func (d WebhookDeliveryData) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"webhook":`...)
-	b = AppendJSONString(b, d.Webhook)
+	b = appendJSONString(b, d.Webhook)
 	b = append(b, `,"deliveryId":`...)
-	b = AppendJSONString(b, d.DeliveryID)
+	b = appendJSONString(b, d.DeliveryID)
 	b = append(b, `,"eventId":`...)
-	b = AppendJSONString(b, d.EventID)
+	b = appendJSONString(b, d.EventID)
 	b = append(b, `,"eventType":`...)
-	b = AppendJSONString(b, d.EventType)
+	b = appendJSONString(b, d.EventType)
 	if d.Session != "" {
 		b = append(b, `,"session":`...)
-		b = AppendJSONString(b, d.Session)
+		b = appendJSONString(b, d.Session)
 	}
 	b = append(b, `,"attempt":`...)
 	b = strconv.AppendInt(b, int64(d.Attempt), 10)
@@ -53,11 +53,11 @@ func (d WebhookDeliveryData) appendJSON(b []byte) ([]byte, error) {
 	b = strconv.AppendInt(b, d.LatencyMS, 10)
 	if d.Error != "" {
 		b = append(b, `,"error":`...)
-		b = AppendJSONString(b, d.Error)
+		b = appendJSONString(b, d.Error)
 	}
 	if d.ResponseSnippet != "" {
 		b = append(b, `,"responseSnippet":`...)
-		b = AppendJSONString(b, d.ResponseSnippet)
+		b = appendJSONString(b, d.ResponseSnippet)
 	}
 	if d.NextAttemptAt != nil {
 		b = append(b, `,"nextAttemptAt":`...)
