@@ -17,23 +17,28 @@ const natsReadyTimeout = 10 * time.Second
 // 127.0.0.1 port, storing in t.TempDir(), and shuts it down at cleanup.
 func NATSServer(t testing.TB) *server.Server {
 	t.Helper()
-	opts := &server.Options{
-		Host:      "127.0.0.1",
-		Port:      server.RANDOM_PORT,
-		JetStream: true,
-		StoreDir:  t.TempDir(),
-		NoLog:     true,
-		NoSigs:    true,
-	}
-	s, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatalf("testutil: create nats server: %v", err)
-	}
-	go s.Start()
+	s := startNATS(t, natsOptions(t, server.RANDOM_PORT))
 	t.Cleanup(func() {
 		s.Shutdown()
 		s.WaitForShutdown()
 	})
+	return s
+}
+
+// natsOptions are the options of every test server.
+func natsOptions(t testing.TB, port int) server.Options {
+	return server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true}
+}
+
+// startNATS starts a server with (a copy of) opts and waits until it
+// accepts clients.
+func startNATS(t testing.TB, opts server.Options) *server.Server {
+	t.Helper()
+	s, err := server.NewServer(&opts)
+	if err != nil {
+		t.Fatalf("testutil: create nats server: %v", err)
+	}
+	go s.Start()
 	if !s.ReadyForConnections(natsReadyTimeout) {
 		t.Fatalf("testutil: nats server not ready after %s", natsReadyTimeout)
 	}
@@ -76,9 +81,7 @@ type RestartableNATS struct {
 // NewRestartableNATS starts a server on a free port, storing in t.TempDir().
 func NewRestartableNATS(t testing.TB) *RestartableNATS {
 	t.Helper()
-	r := &RestartableNATS{t: t, opts: server.Options{
-		Host: "127.0.0.1", Port: FreePort(t), JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
-	}}
+	r := &RestartableNATS{t: t, opts: natsOptions(t, FreePort(t))}
 	r.Start()
 	t.Cleanup(r.Stop)
 	return r
@@ -90,16 +93,7 @@ func (r *RestartableNATS) URL() string { return fmt.Sprintf("nats://%s:%d", r.op
 // Start starts the server (again).
 func (r *RestartableNATS) Start() {
 	r.t.Helper()
-	opts := r.opts
-	s, err := server.NewServer(&opts)
-	if err != nil {
-		r.t.Fatalf("testutil: create nats server: %v", err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(natsReadyTimeout) {
-		r.t.Fatalf("testutil: nats server not ready after %s", natsReadyTimeout)
-	}
-	r.srv = s
+	r.srv = startNATS(r.t, r.opts)
 }
 
 // Stop shuts the server down; clients see a disconnect.
