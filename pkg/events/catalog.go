@@ -109,3 +109,17 @@ func MatchAny(patterns []string, t Type) bool {
 	}
 	return false
 }
+
+// WebhookPattern reports whether a pattern of a webhook's event list
+// selects at least one catalog type. Webhooks receive the dispatcher's own
+// webhook.* events only when they name one exactly (globs never match
+// them, which keeps deliveries from looping), so "webhook.*" selects
+// nothing.
+func WebhookPattern(p string) bool {
+	for _, t := range Catalog {
+		if string(t) == p || (!strings.HasPrefix(string(t), "webhook.") && Match(p, t)) {
+			return true
+		}
+	}
+	return false
+}

@@ -166,3 +166,16 @@ func TestMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestWebhookPattern(t *testing.T) {
+	t.Parallel()
+	for p, want := range map[string]bool{
+		"*": true, "message.*": true, "message.>": true, string(MessageReceived): true,
+		string(WebhookSucceeded): true, "webhook.*": false, "webhook.delivery.*": false,
+		"mesage.received": false, "nothing.*": false, "": false,
+	} {
+		if got := WebhookPattern(p); got != want {
+			t.Errorf("WebhookPattern(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

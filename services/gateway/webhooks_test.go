@@ -27,6 +27,9 @@ func TestWebhookCRUD(t *testing.T) {
 		}
 	}
 	env.Do(t, "POST", "/v1/webhooks", key, map[string]any{"url": "https://93.184.215.14/x", "sessions": []string{"nope"}}).Expect(t, 422, "unknown session")
+	for _, bad := range []string{"mesage.received", "webhook.*", "nothing.*"} {
+		env.Do(t, "POST", "/v1/webhooks", key, map[string]any{"url": "https://93.184.215.14/x", "events": []string{"message.*", bad}}).Expect(t, 422, "events "+bad)
+	}
 	for _, h := range []string{"Host", "Content-Length", "Bad Header", "Webhook-Signature"} {
 		env.Do(t, "POST", "/v1/webhooks", key, map[string]any{"url": "https://93.184.215.14/x", "headers": map[string]string{h: "v"}}).Expect(t, 422, "header "+h)
 	}

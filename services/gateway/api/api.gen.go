@@ -476,26 +476,32 @@ type Webhook struct {
 
 // WebhookCreate defines model for WebhookCreate.
 type WebhookCreate struct {
-	Concurrency *int               `json:"concurrency,omitempty"`
-	Enabled     *bool              `json:"enabled,omitempty"`
-	Events      *[]string          `json:"events,omitempty"`
-	Headers     *map[string]string `json:"headers,omitempty"`
-	Ordered     *bool              `json:"ordered,omitempty"`
-	RateLimit   *int               `json:"rateLimit,omitempty"`
-	Sessions    *[]ID              `json:"sessions,omitempty"`
-	Url         string             `json:"url"`
+	Concurrency *int `json:"concurrency,omitempty"`
+
+	// Enabled A disabled webhook receives nothing; events that arrive meanwhile are delivered once it is enabled again, as long as WAMESH_EVENTS still holds them (7 days by default).
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// Events Event types to receive: exact names from the catalog, `*` or globs such as `message.*`; empty = every type. Each must select a catalog type (422 otherwise). The dispatcher's own `webhook.*` events are sent only to webhooks that name them exactly, never to the webhook they are about.
+	Events    *[]string          `json:"events,omitempty"`
+	Headers   *map[string]string `json:"headers,omitempty"`
+	Ordered   *bool              `json:"ordered,omitempty"`
+	RateLimit *int               `json:"rateLimit,omitempty"`
+	Sessions  *[]ID              `json:"sessions,omitempty"`
+	Url       string             `json:"url"`
 }
 
 // WebhookUpdate defines model for WebhookUpdate.
 type WebhookUpdate struct {
-	Concurrency *int               `json:"concurrency,omitempty"`
-	Enabled     *bool              `json:"enabled,omitempty"`
-	Events      *[]string          `json:"events,omitempty"`
-	Headers     *map[string]string `json:"headers,omitempty"`
-	Ordered     *bool              `json:"ordered,omitempty"`
-	RateLimit   *int               `json:"rateLimit,omitempty"`
-	Sessions    *[]ID              `json:"sessions,omitempty"`
-	Url         *string            `json:"url,omitempty"`
+	Concurrency *int  `json:"concurrency,omitempty"`
+	Enabled     *bool `json:"enabled,omitempty"`
+
+	// Events Event types to receive: exact names from the catalog, `*` or globs such as `message.*`; empty = every type. Each must select a catalog type (422 otherwise). The dispatcher's own `webhook.*` events are sent only to webhooks that name them exactly, never to the webhook they are about.
+	Events    *[]string          `json:"events,omitempty"`
+	Headers   *map[string]string `json:"headers,omitempty"`
+	Ordered   *bool              `json:"ordered,omitempty"`
+	RateLimit *int               `json:"rateLimit,omitempty"`
+	Sessions  *[]ID              `json:"sessions,omitempty"`
+	Url       *string            `json:"url,omitempty"`
 }
 
 // ChatParam defines model for ChatParam.

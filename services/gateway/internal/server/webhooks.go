@@ -14,6 +14,7 @@ import (
 
 	"github.com/wamesh/wamesh/pkg/commands"
 	"github.com/wamesh/wamesh/pkg/control"
+	"github.com/wamesh/wamesh/pkg/events"
 	"github.com/wamesh/wamesh/pkg/ids"
 	"github.com/wamesh/wamesh/pkg/queries"
 	"github.com/wamesh/wamesh/pkg/ssrf"
@@ -98,7 +99,8 @@ func (s *Server) applyWebhook(ctx context.Context, w *control.Webhook, in webhoo
 }
 
 // checkWebhook validates input: the URL with the SSRF guard, the sessions
-// against the tenant's, the header names.
+// against the tenant's, the event patterns against the catalog, the header
+// names.
 func (s *Server) checkWebhook(ctx context.Context, tenant string, in webhookInput) error {
 	if in.URL != nil {
 		if err := s.opts.SSRF.ValidateURL(ctx, *in.URL); err != nil {
@@ -109,6 +111,13 @@ func (s *Server) checkWebhook(ctx context.Context, tenant string, in webhookInpu
 		for _, id := range *in.Sessions {
 			if sess, ok := s.sessions.Get(id); !ok || sess.Tenant != tenant {
 				return validation("sessions: unknown session " + id)
+			}
+		}
+	}
+	if in.Events != nil {
+		for _, p := range *in.Events {
+			if !events.WebhookPattern(p) {
+				return validation("events: " + p + " matches no event type (see the catalog; webhook.* events are sent only to webhooks that name them exactly)")
 			}
 		}
 	}
