@@ -62,7 +62,7 @@ func streamConfigs(cfg Config) []jetstream.StreamConfig {
 		},
 		{
 			Name:        StreamDeliveries,
-			Description: "one message per (event, webhook) awaiting delivery",
+			Description: "webhook deliveries awaiting a retry, replays and manual retries",
 			Subjects:    []string{SubjectsDeliveries},
 			Retention:   jetstream.WorkQueuePolicy,
 			Storage:     jetstream.FileStorage,

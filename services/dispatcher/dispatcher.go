@@ -1,4 +1,4 @@
-// Package dispatcher delivers events to webhooks: it fans WAMESH_EVENTS out into WAMESH_DELIVERIES and delivers each with signatures, retries and per-endpoint isolation.
+// Package dispatcher delivers events to webhooks: one durable consumer per webhook on WAMESH_EVENTS (retries, replays and manual retries through WAMESH_DELIVERIES), with signatures, retries and per-endpoint isolation.
 package dispatcher
 
 import (

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/wamesh/wamesh/pkg/control"
 	"github.com/wamesh/wamesh/pkg/events"
+	"github.com/wamesh/wamesh/pkg/natsx"
 	"github.com/wamesh/wamesh/services/dispatcher/internal/sender"
 	"github.com/wamesh/wamesh/services/dispatcher/internal/signing"
 )
@@ -26,12 +28,6 @@ const publishTimeout = 5 * time.Second
 // outcome overlaps with the next requests.
 // md is m's metadata, nil if unreadable.
 func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, md *jetstream.MsgMetadata, release func()) {
-	dl, err := parseDelivery(m)
-	if err != nil {
-		e.d.logger.Warn("malformed delivery terminated", "webhook", e.id, "err", err)
-		_ = m.Term()
-		return
-	}
 	w, ok := e.d.webhooks.Get(e.id)
 	switch {
 	case !ok: // deleted: its deliveries go with it
@@ -39,6 +35,20 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, md *jetstream.M
 		return
 	case !w.Enabled: // the endpoint stops shortly; keep the message
 		_ = m.NakWithDelay(time.Minute)
+		return
+	}
+	dl, wanted, err := e.deliveryOf(m, w)
+	switch {
+	case err != nil:
+		e.d.logger.Warn("malformed message terminated", "webhook", e.id, "subject", m.Subject(), "err", err)
+		_ = m.Term()
+		return
+	case !wanted: // passed the server's filters only (see webhookFilters)
+		_ = m.Ack()
+		return
+	}
+	if wait := time.Until(dl.NotBefore); wait > 0 { // a retry, moved here early
+		_ = m.NakWithDelay(wait)
 		return
 	}
 	if !e.paced(ctx, m) {
@@ -73,7 +83,7 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, md *jetstream.M
 		e.d.disable(pctx, w.ID, "endpoint returned 410 Gone")
 		e.recordAttempt(pctx, dl, n)
 		e.d.publishAttempt(pctx, events.WebhookAttemptFailed, w, dl, n, res, nil)
-		_ = m.NakWithDelay(e.d.opt.Schedule[0])
+		e.retryLater(pctx, m, dl, n, e.d.opt.Schedule[0])
 	default:
 		e.failed(pctx, m, w, dl, n, res)
 	}
@@ -143,7 +153,7 @@ func (e *endpoint) failed(ctx context.Context, m jetstream.Msg, w control.Webhoo
 		e.recordAttempt(ctx, dl, n) // first: a crash after it cannot repeat n
 		e.d.publishAttempt(ctx, events.WebhookAttemptFailed, w, dl, n, res, &next)
 		e.d.metrics.outcome(ctx, "retrying")
-		_ = m.NakWithDelay(delay)
+		e.retryLater(ctx, m, dl, n, delay)
 		return
 	}
 	if err := e.d.failed.put(ctx, dl, n, res.Reason()); err != nil {
@@ -156,6 +166,27 @@ func (e *endpoint) failed(ctx context.Context, m jetstream.Msg, w control.Webhoo
 	e.forgetAttempts(ctx, dl)
 	e.d.metrics.outcome(ctx, "failed")
 	_ = m.Term()
+}
+
+// retryLater schedules the next attempt of dl after attempt n failed. An
+// event of an unordered endpoint moves to WAMESH_DELIVERIES, which keeps
+// it for as long as retries last (WAMESH_EVENTS may expire it sooner), and
+// is acked once the copy is stored; everything else waits in its own
+// consumer. An ordered endpoint's event stays: its later events must wait
+// behind it.
+func (e *endpoint) retryLater(ctx context.Context, m jetstream.Msg, dl delivery, n int, delay time.Duration) {
+	if e.shape.ordered || !strings.HasPrefix(m.Subject(), events.SubjectPrefix) {
+		_ = m.NakWithDelay(delay)
+		return
+	}
+	dl.AttemptBase, dl.NotBefore = n, time.Now().Add(delay)
+	moved := dl.message(events.DeriveID("retry", dl.DeliveryID), m.Headers().Get(events.HeaderTraceParent))
+	if _, err := e.d.js.PublishMsg(ctx, moved, jetstream.WithExpectStream(natsx.StreamDeliveries)); err != nil {
+		e.d.logger.Warn("queue retry", "webhook", e.id, "delivery", dl.DeliveryID, "err", err)
+		_ = m.NakWithDelay(delay) // retried from the event instead
+		return
+	}
+	_ = m.Ack()
 }
 
 // recordAttempt stores that attempt n failed; without it the next attempt

@@ -72,12 +72,13 @@ func (s *attemptStore) forget(ctx context.Context, dl delivery) error {
 // attemptNumber returns the number of the attempt about to be made with m
 // (md is its metadata, nil if unreadable), and whether a count may be
 // stored for it (to be removed when the delivery settles). The first
-// delivery of a message is always its first attempt; after that the
+// delivery of a message is its first attempt (after AttemptBase, for a
+// retry moved to WAMESH_DELIVERIES or a manual retry); after that the
 // stored count decides. When the count cannot be read, the redelivery
 // count stands in.
 func (e *endpoint) attemptNumber(ctx context.Context, dl delivery, md *jetstream.MsgMetadata) (n int, counted bool) {
 	if md == nil || md.NumDelivered <= 1 {
-		return dl.AttemptBase + 1, false
+		return dl.AttemptBase + 1, dl.AttemptBase > 0 // a retry's count is stored
 	}
 	last, err := e.d.attempts.last(ctx, dl)
 	if err != nil {

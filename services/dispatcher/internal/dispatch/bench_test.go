@@ -43,13 +43,13 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkDelivery compares end-to-end webhook deliveries/s (event stored
-// in WAMESH_EVENTS -> fan-out -> WAMESH_DELIVERIES -> signed POST -> ack +
+// in WAMESH_EVENTS -> the webhook's event consumer -> signed POST -> ack +
 // outcome event) with a raw net/http client posting the same bodies to the
 // same local receiver at the same concurrency. Run raw first: the
 // dispatcher sub-benchmark reports ratio = dispatcher / raw. The events are
 // stored before the dispatcher starts; its rate counts from the first
-// delivery to the last, so start-up is excluded but fan-out, delivery
-// storage, signing, acks and the outcome events are all included.
+// delivery to the last, so start-up is excluded but routing, signing, acks
+// and the outcome events are all included.
 func BenchmarkDelivery(b *testing.B) {
 	var got atomic.Int64
 	var first atomic.Int64 // unix nanos of the first request of a round

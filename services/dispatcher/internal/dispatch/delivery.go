@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/wamesh/wamesh/pkg/control"
 	"github.com/wamesh/wamesh/pkg/events"
 )
 
@@ -18,7 +20,8 @@ const (
 	hdrEventType   = "Wamesh-Event-Type"   // catalog type
 	hdrTenant      = "Wamesh-Tenant"       // event tenant
 	hdrSession     = "Wamesh-Session"      // event session, may be empty
-	hdrAttemptBase = "Wamesh-Attempt-Base" // attempts made before a manual retry
+	hdrAttemptBase = "Wamesh-Attempt-Base" // attempts made before: a retry's or manual retry's first attempt is not 1
+	hdrNotBefore   = "Wamesh-Not-Before"   // a retry's earliest attempt, unix milliseconds
 )
 
 // deliveriesPrefix starts every delivery subject.
@@ -35,14 +38,15 @@ func DeliveryID(eventID, webhook string, salt ...string) string {
 
 // delivery is one event queued for one webhook.
 type delivery struct {
-	Webhook     string `json:"webhook"`
-	DeliveryID  string `json:"deliveryId"`
-	EventID     string `json:"eventId"`
-	EventType   string `json:"eventType"`
-	Tenant      string `json:"tenant"`
-	Session     string `json:"session,omitempty"`
-	AttemptBase int    `json:"attemptBase,omitempty"`
-	Body        []byte `json:"body"`
+	Webhook     string    `json:"webhook"`
+	DeliveryID  string    `json:"deliveryId"`
+	EventID     string    `json:"eventId"`
+	EventType   string    `json:"eventType"`
+	Tenant      string    `json:"tenant"`
+	Session     string    `json:"session,omitempty"`
+	AttemptBase int       `json:"attemptBase,omitempty"`
+	NotBefore   time.Time `json:"-"`
+	Body        []byte    `json:"body"`
 
 	delivered uint64 // the message's delivery count, when it is being attempted
 }
@@ -61,6 +65,9 @@ func (d delivery) message(msgID, traceParent string) *nats.Msg {
 	}
 	if d.AttemptBase > 0 {
 		m.Header.Set(hdrAttemptBase, strconv.Itoa(d.AttemptBase))
+	}
+	if !d.NotBefore.IsZero() {
+		m.Header.Set(hdrNotBefore, strconv.FormatInt(d.NotBefore.UnixMilli(), 10))
 	}
 	if traceParent != "" {
 		m.Header.Set(events.HeaderTraceParent, traceParent)
@@ -83,8 +90,34 @@ func parseDelivery(m jetstream.Msg) (delivery, error) {
 	if b := h.Get(hdrAttemptBase); b != "" {
 		d.AttemptBase, _ = strconv.Atoi(b)
 	}
+	if ms, err := strconv.ParseInt(h.Get(hdrNotBefore), 10, 64); err == nil {
+		d.NotBefore = time.UnixMilli(ms)
+	}
 	if d.DeliveryID == "" || d.EventID == "" || d.Tenant == "" {
 		return d, fmt.Errorf("%w on %s", errBadDelivery, m.Subject())
 	}
 	return d, nil
+}
+
+// deliveryOf reads the message an endpoint pulled: an event from its
+// consumer on WAMESH_EVENTS, or a queued delivery (replay, manual retry)
+// from WAMESH_DELIVERIES. wanted is false for an event w does not
+// subscribe to after all: a type outside the catalog under a wildcard, a
+// session the server did not filter, or an outcome event about w itself.
+func (e *endpoint) deliveryOf(m jetstream.Msg, w control.Webhook) (dl delivery, wanted bool, err error) {
+	if !strings.HasPrefix(m.Subject(), events.SubjectPrefix) {
+		dl, err = parseDelivery(m)
+		return dl, err == nil, err
+	}
+	ref, err := refOf(m)
+	if err != nil {
+		return delivery{}, false, err
+	}
+	if !Matches(&w, ref) {
+		return delivery{}, false, nil
+	}
+	return delivery{
+		Webhook: w.ID, DeliveryID: DeliveryID(ref.ID, w.ID), EventID: ref.ID, EventType: string(ref.Type),
+		Tenant: ref.Tenant, Session: ref.Session, Body: m.Data(),
+	}, true, nil
 }

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -24,7 +23,6 @@ type Options struct {
 	Schedule           []time.Duration // delay before retry n; attempts = len+1
 	Jitter             float64         // ± fraction applied to each delay (0.2)
 	AckWait            time.Duration   // redelivery after a crash; > request timeout
-	FanoutAckWait      time.Duration   // redelivery of an event whose fan-out was lost (30s)
 	FetchWait          time.Duration   // longest pull request (5s)
 	DefaultConcurrency int             // in-flight requests per endpoint when the webhook says 0 (16)
 	MaxParked          int             // retries waiting out their delay per endpoint (1000)
@@ -41,7 +39,6 @@ func (o *Options) defaults() {
 	}
 	setDefault(&o.AckWait, time.Minute)
 	setDefault(&o.FetchWait, 5*time.Second)
-	setDefault(&o.FanoutAckWait, 30*time.Second)
 	setDefault(&o.DisableAfter, 120*time.Hour)
 	setDefault(&o.FailedTTL, 30*24*time.Hour)
 	setDefault(&o.BreakerCooldown, 30*time.Second)
@@ -68,7 +65,7 @@ type Deps struct {
 	Meter  metric.Meter // nil = no metrics
 }
 
-// Dispatcher runs fan-out, the endpoint workers and the operations.
+// Dispatcher runs the endpoint workers and the operations.
 type Dispatcher struct {
 	nc      *nats.Conn
 	js      jetstream.JetStream
@@ -79,7 +76,6 @@ type Dispatcher struct {
 
 	webhooksKV jetstream.KeyValue
 	webhooks   *control.Cache[control.Webhook]
-	ix         atomic.Pointer[index]
 	failed     *failedStore
 	attempts   *attemptStore
 	healthKV   jetstream.KeyValue
@@ -89,13 +85,6 @@ type Dispatcher struct {
 	deleted       map[string]bool
 	changed       chan struct{}
 	ready         chan struct{}
-
-	// The fan-out consumer's subject filters: wanted by the webhooks, and
-	// last applied. Used by run before the manager starts, then only by
-	// the manager.
-	filters        []string
-	appliedFilters []string
-	fanoutCreated  bool
 }
 
 // New builds a Dispatcher; Run starts it.
@@ -117,7 +106,6 @@ func New(deps Deps, opt Options) (*Dispatcher, error) {
 		return nil, err
 	}
 	d.metrics = m
-	d.ix.Store(&index{})
 	return d, nil
 }
 
@@ -136,24 +124,18 @@ func (d *Dispatcher) run(ctx context.Context) error {
 	if err := d.open(ctx); err != nil {
 		return err
 	}
+	d.checkRetention(ctx)
 	d.reconcile(ctx)
 	defer d.stopAll()
 	d.sweepConsumers(ctx)
-	cons, err := d.fanoutConsumer(ctx)
-	if err != nil {
-		return err
-	}
 	stopOps, err := d.serveOps(ctx)
 	if err != nil {
 		return err
 	}
 	defer stopOps()
 	close(d.ready)
-	var wg sync.WaitGroup
-	wg.Go(func() { d.manage(ctx) })
-	err = d.runFanout(ctx, cons)
-	wg.Wait()
-	return err
+	d.manage(ctx)
+	return nil
 }
 
 // Ready is closed once Run serves the operations and delivers.
@@ -180,6 +162,25 @@ func (d *Dispatcher) open(ctx context.Context) error {
 		return fmt.Errorf("watch webhooks: %w", err)
 	}
 	return nil
+}
+
+// checkRetention warns when WAMESH_EVENTS may drop an event before its
+// retries are over: an ordered webhook's failing event waits for its retry
+// there (a later event must not overtake it), so it would be lost.
+// Unordered webhooks' retries wait in WAMESH_DELIVERIES, which keeps them.
+func (d *Dispatcher) checkRetention(ctx context.Context) {
+	s, err := d.js.Stream(ctx, natsx.StreamEvents)
+	if err != nil {
+		return
+	}
+	var total time.Duration
+	for _, delay := range d.opt.Schedule {
+		total += time.Duration(float64(delay) * (1 + max(d.opt.Jitter, 0)))
+	}
+	if maxAge := s.CachedInfo().Config.MaxAge; maxAge > 0 && maxAge < total {
+		d.logger.Warn("WAMESH_EVENTS keeps events for less than the retry schedule lasts; a failing delivery to an ordered webhook may lose its event",
+			"eventsMaxAge", maxAge, "retrySchedule", total)
+	}
 }
 
 // attemptsTTL is how long an attempt count must survive: longer than any

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,40 +16,50 @@ import (
 	"github.com/wamesh/wamesh/pkg/natsx"
 )
 
-// consumerPrefix names the per-webhook delivery consumers.
-const consumerPrefix = "dispatcher-wh-"
+// consumerPrefix names the per-webhook consumers of WAMESH_DELIVERIES
+// (replays and manual retries); eventConsumerPrefix those of WAMESH_EVENTS.
+const (
+	consumerPrefix      = "dispatcher-wh-"
+	eventConsumerPrefix = "dispatcher-ev-"
+)
 
-// ConsumerName returns the durable consumer of a webhook's deliveries.
+// ConsumerName returns the durable consumer of a webhook's queued
+// deliveries (replays and manual retries) on WAMESH_DELIVERIES.
 func ConsumerName(webhook string) string { return consumerPrefix + webhook }
 
-// shape is what a webhook's consumer is built from; a change restarts the
+// EventConsumerName returns the durable consumer of a webhook's events on
+// WAMESH_EVENTS.
+func EventConsumerName(webhook string) string { return eventConsumerPrefix + webhook }
+
+// shape is what a webhook's consumers are built from; a change restarts the
 // endpoint.
 type shape struct {
 	ordered     bool
 	concurrency int
+	filters     string // webhookFilters, space-separated
 }
 
 func (d *Dispatcher) shapeOf(w control.Webhook) shape {
-	if w.Ordered {
-		return shape{ordered: true, concurrency: 1}
+	s := shape{concurrency: w.Concurrency, filters: strings.Join(webhookFilters(w), " ")}
+	switch {
+	case w.Ordered:
+		s.ordered, s.concurrency = true, 1
+	case s.concurrency <= 0:
+		s.concurrency = d.opt.DefaultConcurrency
 	}
-	c := w.Concurrency
-	if c <= 0 {
-		c = d.opt.DefaultConcurrency
-	}
-	return shape{concurrency: c}
+	return s
 }
 
 // endpoint is the worker of one enabled webhook.
 type endpoint struct {
-	d       *Dispatcher
-	id      string
-	shape   shape
-	limiter *rate.Limiter
-	breaker *breaker
-	health  *health
-	settler *settler     // acks deliveries once their attempt events are stored
-	backlog atomic.Int64 // messages waiting, as last seen
+	d        *Dispatcher
+	id       string
+	shape    shape
+	limiter  *rate.Limiter
+	breaker  *breaker
+	health   *health
+	settler  *settler        // acks deliveries once their attempt events are stored
+	backlogs [2]atomic.Int64 // messages waiting per consumer, as last seen
 
 	signerLock  sync.Mutex // guards signerCache
 	signerCache signerCache
@@ -95,29 +106,50 @@ func (e *endpoint) run(ctx context.Context) {
 	e.settler = e.d.startSettler(e.id)
 	defer e.settler.close() // after loop: no attempt is left to add to it
 	for ctx.Err() == nil {
-		cons, err := e.consumer(ctx)
+		events, queued, err := e.consumers(ctx)
 		if err != nil {
-			e.d.logger.Warn("create delivery consumer", "webhook", e.id, "err", err)
+			e.d.logger.Warn("create delivery consumers", "webhook", e.id, "err", err)
 			waitFor(ctx, time.Second)
 			continue
 		}
-		e.loop(ctx, cons) // returns early only when pulling failed: start over
+		e.loop(ctx, events, queued) // returns early only when pulling failed: start over
 	}
 }
 
-// consumer creates or updates the webhook's durable consumer. Ordered
-// endpoints allow one unacknowledged message, so a message waiting for its
-// retry holds back every later one. Others allow concurrency plus the
-// parked retries, so a failing message never blocks the rest; the local
-// slots cap the requests actually in flight.
-func (e *endpoint) consumer(ctx context.Context) (jetstream.Consumer, error) {
+// consumers creates or updates the webhook's two durable consumers: its
+// events on WAMESH_EVENTS, filtered by the server, and its queued
+// deliveries (replays, manual retries) on WAMESH_DELIVERIES. Ordered
+// endpoints allow one unacknowledged message per consumer, so a message
+// waiting for its retry holds back every later one. Others allow
+// concurrency plus the parked retries, so a failing message never blocks
+// the rest; the local slots cap the requests actually in flight.
+func (e *endpoint) consumers(ctx context.Context) (events, queued jetstream.Consumer, err error) {
+	w, ok := e.d.webhooks.Get(e.id)
+	if !ok {
+		return nil, nil, fmt.Errorf("webhook %s: %w", e.id, errGone)
+	}
 	maxAck := 1
 	if !e.shape.ordered {
 		maxAck = e.shape.concurrency + e.d.opt.MaxParked
 	}
-	cons, err := e.d.js.CreateOrUpdateConsumer(ctx, natsx.StreamDeliveries, jetstream.ConsumerConfig{
+	deliverFrom, start := e.startAt(ctx, w)
+	events, err = e.d.js.CreateOrUpdateConsumer(ctx, natsx.StreamEvents, jetstream.ConsumerConfig{
+		Durable:        EventConsumerName(e.id),
+		Description:    "dispatcher: events for webhook " + e.id,
+		FilterSubjects: strings.Fields(e.shape.filters),
+		DeliverPolicy:  deliverFrom,
+		OptStartTime:   start,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        e.d.opt.AckWait,
+		MaxDeliver:     -1,
+		MaxAckPending:  maxAck,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("consumer %s: %w", EventConsumerName(e.id), err)
+	}
+	queued, err = e.d.js.CreateOrUpdateConsumer(ctx, natsx.StreamDeliveries, jetstream.ConsumerConfig{
 		Durable:       ConsumerName(e.id),
-		Description:   "dispatcher: deliveries of webhook " + e.id,
+		Description:   "dispatcher: replays and retries for webhook " + e.id,
 		FilterSubject: DeliverySubject(e.id),
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       e.d.opt.AckWait,
@@ -125,59 +157,105 @@ func (e *endpoint) consumer(ctx context.Context) (jetstream.Consumer, error) {
 		MaxAckPending: maxAck,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("consumer %s: %w", ConsumerName(e.id), err)
+		return nil, nil, fmt.Errorf("consumer %s: %w", ConsumerName(e.id), err)
 	}
-	return cons, nil
+	return events, queued, nil
+}
+
+// startAt is where the webhook's event consumer starts: a second before
+// the webhook was created (the gateway's clock and the server's may differ
+// a little), so a new webhook is not flooded with history and one created
+// while no dispatcher ran still gets every event since. An existing
+// consumer keeps its start, which the server does not let change.
+func (e *endpoint) startAt(ctx context.Context, w control.Webhook) (jetstream.DeliverPolicy, *time.Time) {
+	if c, err := e.d.js.Consumer(ctx, natsx.StreamEvents, EventConsumerName(e.id)); err == nil {
+		cfg := c.CachedInfo().Config
+		return cfg.DeliverPolicy, cfg.OptStartTime
+	}
+	if w.CreatedAt.IsZero() {
+		return jetstream.DeliverAllPolicy, nil
+	}
+	t := w.CreatedAt.Add(-time.Second)
+	return jetstream.DeliverByStartTimePolicy, &t
 }
 
 // loop delivers each message in its own goroutine, at most concurrency at
 // once; it returns when ctx ends, after in-flight attempts end. Messages
-// stream in over one pull subscription that keeps at most concurrency of
-// them buffered. While the breaker is open nothing is taken from the buffer.
-func (e *endpoint) loop(ctx context.Context, cons jetstream.Consumer) {
-	it, err := cons.Messages(jetstream.PullMaxMessages(e.shape.concurrency), jetstream.PullExpiry(max(e.d.opt.FetchWait, time.Second)))
-	if err != nil {
-		e.d.logger.Warn("pull deliveries", "webhook", e.id, "err", err)
-		waitFor(ctx, time.Second)
-		return
-	}
-	stopped := make(chan struct{})
-	defer close(stopped)
-	go func() {
-		select {
-		case <-ctx.Done():
-		case <-stopped:
+// stream in over one pull subscription per consumer that keeps at most
+// concurrency of them buffered. While the breaker is open nothing is taken
+// from the buffers.
+func (e *endpoint) loop(ctx context.Context, consumers ...jetstream.Consumer) {
+	lctx, stop := context.WithCancel(ctx) // pulling, until a consumer fails
+	defer stop()
+	feed := make(chan pulled)
+	var pullers sync.WaitGroup
+	defer pullers.Wait() // after stop: they end
+	for i, cons := range consumers {
+		it, err := cons.Messages(jetstream.PullMaxMessages(e.shape.concurrency), jetstream.PullExpiry(max(e.d.opt.FetchWait, time.Second)))
+		if err != nil {
+			e.d.logger.Warn("pull deliveries", "webhook", e.id, "err", err)
+			waitFor(ctx, time.Second)
+			return
 		}
-		it.Stop()
-	}()
+		pullers.Go(func() { e.pull(lctx, it, &e.backlogs[i], feed, stop) })
+	}
 	slots := make(chan struct{}, e.shape.concurrency)
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
 	jobs := make(chan job) // to an idle worker
 	defer close(jobs)      // before inflight.Wait: idle workers end
-	for ctx.Err() == nil {
-		if !e.admit(ctx, slots) {
+	for lctx.Err() == nil {
+		if !e.admit(lctx, slots) {
 			continue
 		}
+		var p pulled
+		select {
+		case p = <-feed:
+		case <-lctx.Done():
+			<-slots
+			return
+		}
+		j := job{msg: p.msg, md: p.md, slots: slots}
+		select {
+		case jobs <- j:
+		default: // every worker busy: one more, kept for the loop's lifetime
+			inflight.Go(func() { e.work(ctx, j, jobs) })
+		}
+	}
+}
+
+// pulled is a message taken from a consumer, with its metadata.
+type pulled struct {
+	msg jetstream.Msg
+	md  *jetstream.MsgMetadata // nil if unreadable
+}
+
+// pull hands its messages to feed until ctx ends. When the consumer is
+// gone or the subscription closed it calls restart, so run starts over with
+// new consumers.
+func (e *endpoint) pull(ctx context.Context, it jetstream.MessagesContext, backlog *atomic.Int64, feed chan<- pulled, restart func()) {
+	go func() { <-ctx.Done(); it.Stop() }()
+	for {
 		m, err := it.Next()
 		if err != nil {
-			<-slots
 			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || errors.Is(err, jetstream.ErrConsumerDeleted) ||
 				errors.Is(err, jetstream.ErrConsumerNotFound) || ctx.Err() != nil {
-				return // run starts over with a new consumer, unless ctx ended
+				restart()
+				return
 			}
 			e.d.logger.Debug("pull deliveries", "webhook", e.id, "err", err)
 			continue
 		}
 		md, _ := m.Metadata() // parsed once per message: attempt needs it too
 		if md != nil {
-			e.backlog.Store(int64(md.NumPending))
+			backlog.Store(int64(md.NumPending))
 		}
-		j := job{msg: m, md: md, slots: slots}
 		select {
-		case jobs <- j:
-		default: // every worker busy: one more, kept for the loop's lifetime
-			inflight.Go(func() { e.work(ctx, j, jobs) })
+		case feed <- pulled{msg: m, md: md}:
+		case <-ctx.Done():
+			_ = m.Nak() // not attempted: hand it back at once
+			restart()
+			return
 		}
 	}
 }

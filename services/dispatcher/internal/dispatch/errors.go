@@ -8,4 +8,6 @@ var (
 	errBadDelivery = errors.New("malformed delivery message")
 	// errNotFound is returned by the failed store for an unknown delivery.
 	errNotFound = errors.New("delivery not found")
+	// errGone is returned for a webhook that no longer exists.
+	errGone = errors.New("webhook deleted")
 )

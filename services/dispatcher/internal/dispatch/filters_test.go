@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -25,56 +26,55 @@ func subjectMatches(filter, subject string) bool {
 	return len(f) == len(s)
 }
 
-// TestFanoutFilters: every catalog type is read by exactly one filter
-// (NATS refuses overlapping filters), except the opt-in outcome types
-// nobody subscribes to.
-func TestFanoutFilters(t *testing.T) {
+// TestWebhookFilters: an event a webhook subscribes to matches exactly one
+// of its filters (NATS refuses overlapping filters), and the dispatcher's
+// outcome events reach only webhooks that list them by name.
+func TestWebhookFilters(t *testing.T) {
 	t.Parallel()
-	for _, optIn := range []map[events.Type]bool{
-		{},
-		{events.WebhookSucceeded: true},
-		{events.WebhookSucceeded: true, events.WebhookAttemptFailed: true},
-	} {
-		filters := fanoutFilters(optIn)
-		if len(filters) > 4 {
-			t.Errorf("%d filters %v: types should be grouped into wildcards", len(filters), filters)
-		}
-		if !slices.IsSorted(filters) {
-			t.Errorf("filters %v not sorted", filters)
+	many := make([]string, 40)
+	for i := range many {
+		many[i] = "s" + strconv.Itoa(i+10)
+	}
+	hooks := map[string]control.Webhook{
+		"everything":                  {},
+		"messages":                    {Events: []string{"message.*"}},
+		"one type":                    {Events: []string{string(events.MessageReceived)}},
+		"sessions":                    {Sessions: []string{"s1", "s3"}, Events: []string{"message.*", "chat.*"}},
+		"outcomes":                    {Events: []string{"*", string(events.WebhookSucceeded)}},
+		"only globs of outcome types": {Events: []string{"webhook.*"}},
+		"unknown":                     {Events: []string{"mesage.received"}},
+		"too many filters":            {Sessions: many, Events: []string{"*"}},
+	}
+	for name, w := range hooks {
+		w.ID, w.Tenant, w.Enabled = "wh1", "t1", true
+		filters := webhookFilters(w)
+		if !slices.IsSorted(filters) || len(filters) == 0 || len(filters) > maxFilters {
+			t.Errorf("%s: filters %v: want 1..%d, sorted", name, filters, maxFilters)
 		}
 		for _, typ := range events.Catalog {
-			for _, session := range []string{"s1", ""} {
-				subj, err := events.Subject("t1", session, typ)
-				if err != nil {
-					t.Fatal(err)
-				}
-				n := 0
-				for _, f := range filters {
-					if subjectMatches(f, subj) {
-						n++
+			for _, session := range []string{"s1", "s2", ""} {
+				for _, tenant := range []string{"t1", "t2"} {
+					subj, err := events.Subject(tenant, session, typ)
+					if err != nil {
+						t.Fatal(err)
 					}
-				}
-				want := 1
-				if slices.Contains(optInTypes, typ) && !optIn[typ] {
-					want = 0
-				}
-				if n != want {
-					t.Errorf("opt-in %v: %s matches %d filters of %v, want %d", optIn, subj, n, filters, want)
+					n := 0
+					for _, f := range filters {
+						if subjectMatches(f, subj) {
+							n++
+						}
+					}
+					ref := eventRef{Tenant: tenant, Session: session, Type: typ, About: "other"}
+					switch want := Matches(&w, ref); {
+					case n > 1:
+						t.Errorf("%s: %s matches %d filters of %v: they overlap", name, subj, n, filters)
+					case want && n == 0:
+						t.Errorf("%s: %s is wanted but matches none of %v", name, subj, filters)
+					case !want && n == 1 && (tenant != "t1" || strings.HasPrefix(string(typ), webhookTypePrefix) || name != "too many filters"):
+						t.Errorf("%s: %s is not wanted but matches %v", name, subj, filters)
+					}
 				}
 			}
 		}
-	}
-}
-
-func TestOptedIn(t *testing.T) {
-	t.Parallel()
-	ix := buildIndex(map[string]control.Webhook{
-		"a": {ID: "a", Tenant: "t1", Enabled: true, Events: []string{"*", "webhook.*"}},
-		"b": {ID: "b", Tenant: "t2", Enabled: true, Events: []string{string(events.WebhookAttemptFailed)}},
-		"c": {ID: "c", Tenant: "t2", Enabled: false, Events: []string{string(events.WebhookSucceeded)}},
-	})
-	got := ix.optedIn()
-	if !got[events.WebhookAttemptFailed] || got[events.WebhookSucceeded] || len(got) != 1 {
-		t.Errorf("opted in %v, want only %s (globs do not opt in, disabled webhooks do not count)", got, events.WebhookAttemptFailed)
 	}
 }

@@ -63,7 +63,7 @@ func newEnv(t testing.TB) *env {
 func fastOptions() dispatch.Options {
 	return dispatch.Options{
 		Schedule: []time.Duration{20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond},
-		AckWait:  5 * time.Second, FanoutAckWait: 2 * time.Second, FetchWait: 500 * time.Millisecond, DefaultConcurrency: 8,
+		AckWait:  5 * time.Second, FetchWait: 500 * time.Millisecond, DefaultConcurrency: 8,
 	}
 }
 

@@ -101,7 +101,7 @@ func TestInvalidWebhookRecordIgnored(t *testing.T) {
 	testutil.Eventually(t, 10*time.Second, func() bool { return len(rc.delivered()) == 1 }, "good webhook delivered")
 	// Nothing is queued for the invalid records (the stream would keep a
 	// message for "x.y" that no consumer can take).
-	testutil.Eventually(t, 10*time.Second, func() bool { return fanoutIdle(e) }, "fan-out idle, nothing queued")
+	testutil.Eventually(t, 10*time.Second, func() bool { return idle(e, "good") }, "idle, nothing queued")
 	if n := len(rc.requests()); n != 1 {
 		t.Fatalf("receiver got %d requests, want 1 (the record with a mismatched id is ignored)", n)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -24,25 +23,29 @@ func (d *Dispatcher) onWebhookChange(key string, _ control.Webhook, deleted bool
 	d.wake()
 }
 
-// manage reconciles the running endpoints with the webhooks on each change,
-// and checks the fan-out filters on the server every minute.
+// manage reconciles the running endpoints with the webhooks on each change
+// until ctx ends.
 func (d *Dispatcher) manage(ctx context.Context) {
-	tick := time.NewTicker(time.Minute)
-	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-d.changed:
 			d.reconcile(ctx)
-		case <-tick.C:
-			d.checkFilters(ctx)
 		}
 	}
 }
 
-// reconcile rebuilds the fan-out index and starts, restarts, updates or
-// stops endpoints so exactly the enabled webhooks have one.
+// wake asks the manager to reconcile again.
+func (d *Dispatcher) wake() {
+	select {
+	case d.changed <- struct{}{}:
+	default:
+	}
+}
+
+// reconcile starts, restarts, updates or stops endpoints so exactly the
+// enabled webhooks have one.
 func (d *Dispatcher) reconcile(ctx context.Context) {
 	all := d.webhooks.All(func(key string, w control.Webhook) bool {
 		if key != w.ID || !ids.Valid(w.ID) || !ids.Valid(w.Tenant) {
@@ -51,10 +54,6 @@ func (d *Dispatcher) reconcile(ctx context.Context) {
 		}
 		return true
 	})
-	ix := buildIndex(all)
-	d.ix.Store(&ix)
-	d.applyFilters(ctx, ix)
-
 	d.endpointsLock.Lock()
 	defer d.endpointsLock.Unlock()
 	for id, w := range all {
@@ -86,17 +85,18 @@ func (d *Dispatcher) reconcile(ctx context.Context) {
 	clear(d.deleted)
 }
 
-// forget deletes a removed webhook's consumer and queued deliveries.
+// forget deletes a removed webhook's consumers and queued deliveries.
 func (d *Dispatcher) forget(ctx context.Context, id string) {
+	for stream, consumer := range map[string]string{natsx.StreamEvents: EventConsumerName(id), natsx.StreamDeliveries: ConsumerName(id)} {
+		if err := d.js.DeleteConsumer(ctx, stream, consumer); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			d.logger.Warn("delete delivery consumer", "webhook", id, "consumer", consumer, "err", err)
+		}
+	}
 	stream, err := d.js.Stream(ctx, natsx.StreamDeliveries)
+	if err == nil {
+		err = stream.Purge(ctx, jetstream.WithPurgeSubject(DeliverySubject(id)))
+	}
 	if err != nil {
-		d.logger.Warn("forget webhook", "webhook", id, "err", err)
-		return
-	}
-	if err := stream.DeleteConsumer(ctx, ConsumerName(id)); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
-		d.logger.Warn("delete delivery consumer", "webhook", id, "err", err)
-	}
-	if err := stream.Purge(ctx, jetstream.WithPurgeSubject(DeliverySubject(id))); err != nil {
 		d.logger.Warn("purge deliveries", "webhook", id, "err", err)
 	}
 	// Its records in the dispatcher's buckets: failing-since, attempt
@@ -124,24 +124,34 @@ func purgeKV(ctx context.Context, js jetstream.JetStream, bucket, keys string) e
 	return stream.Purge(ctx, jetstream.WithPurgeSubject("$KV."+bucket+"."+keys))
 }
 
-// sweepConsumers forgets webhooks deleted while no dispatcher was running.
+// sweepConsumers forgets webhooks deleted while no dispatcher was running,
+// and deletes the shared fan-out consumer of earlier versions.
 func (d *Dispatcher) sweepConsumers(ctx context.Context) {
-	stream, err := d.js.Stream(ctx, natsx.StreamDeliveries)
-	if err != nil {
-		return
+	if err := d.js.DeleteConsumer(ctx, natsx.StreamEvents, legacyFanoutConsumer); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		d.logger.Warn("delete the fan-out consumer of earlier versions", "err", err)
 	}
-	names := stream.ConsumerNames(ctx)
-	var gone []string
-	for name := range names.Name() {
-		id, ok := strings.CutPrefix(name, consumerPrefix)
-		if _, exists := d.webhooks.Get(id); ok && !exists {
-			gone = append(gone, id)
+	gone := map[string]bool{}
+	for stream, prefix := range map[string]string{natsx.StreamEvents: eventConsumerPrefix, natsx.StreamDeliveries: consumerPrefix} {
+		s, err := d.js.Stream(ctx, stream)
+		if err != nil {
+			continue
+		}
+		names := s.ConsumerNames(ctx)
+		for name := range names.Name() {
+			id, ok := strings.CutPrefix(name, prefix)
+			if _, exists := d.webhooks.Get(id); ok && !exists {
+				gone[id] = true
+			}
 		}
 	}
-	for _, id := range gone {
+	for id := range gone {
 		d.forget(ctx, id)
 	}
 }
+
+// legacyFanoutConsumer is the consumer on WAMESH_EVENTS through which
+// earlier versions copied every event into WAMESH_DELIVERIES.
+const legacyFanoutConsumer = "dispatcher-fanout"
 
 // stopAll stops every endpoint, waiting for in-flight attempts.
 func (d *Dispatcher) stopAll() {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -17,7 +16,7 @@ import (
 // endpoint disabled).
 const webhookTypePrefix = "webhook."
 
-// eventRef is what fan-out needs to know about an event.
+// eventRef is what routing needs to know about an event.
 type eventRef struct {
 	ID      string
 	Tenant  string
@@ -42,53 +41,6 @@ func Matches(w *control.Webhook, e eventRef) bool {
 		return e.About != w.ID && slices.Contains(w.Events, string(e.Type))
 	}
 	return events.MatchAny(w.Events, e.Type)
-}
-
-// index holds the enabled webhooks by tenant; it is rebuilt on every change
-// and swapped atomically, so fan-out reads it without locks.
-type index map[string][]*control.Webhook
-
-func buildIndex(all map[string]control.Webhook) index {
-	ix := index{}
-	for _, w := range all {
-		if w.Enabled {
-			ix[w.Tenant] = append(ix[w.Tenant], &w)
-		}
-	}
-	return ix
-}
-
-// targets returns the webhooks an event stored at storedAt goes to. A
-// webhook receives only events stored after it was created, so the first
-// start of the fan-out consumer does not flood new webhooks with history.
-func (ix index) targets(e eventRef, storedAt time.Time) []*control.Webhook {
-	var out []*control.Webhook
-	for _, w := range ix[e.Tenant] {
-		if Matches(w, e) && !storedAt.Before(w.CreatedAt.Add(-time.Second)) {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
-// wants is a cheap pre-check on the subject: false when no enabled webhook
-// of the tenant could take the event (no webhook at all, or a webhook.*
-// event nobody lists by name). True is not a promise; targets decides.
-func (ix index) wants(subject string) bool {
-	tenant, session, typ, err := events.ParseSubject(subject)
-	if err != nil {
-		return true // let refOf report it
-	}
-	hooks := ix[tenant]
-	if !strings.HasPrefix(string(typ), webhookTypePrefix) {
-		return len(hooks) > 0
-	}
-	for _, w := range hooks {
-		if Matches(w, eventRef{Tenant: tenant, Session: session, Type: typ}) {
-			return true
-		}
-	}
-	return false
 }
 
 // refOf reads the routing facts of an event message from its subject and

@@ -74,7 +74,7 @@ func newMetrics(m metric.Meter, d *Dispatcher) (*metrics, error) {
 func (d *Dispatcher) observe(o metric.Observer, backlog, disabled metric.Int64ObservableGauge) {
 	d.endpointsLock.Lock()
 	for id, e := range d.endpoints {
-		o.ObserveInt64(backlog, e.backlog.Load(), metric.WithAttributes(attribute.String("webhook", id)))
+		o.ObserveInt64(backlog, e.backlogs[0].Load()+e.backlogs[1].Load(), metric.WithAttributes(attribute.String("webhook", id)))
 	}
 	d.endpointsLock.Unlock()
 	if d.webhooks != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/wamesh/wamesh/pkg/commands"
@@ -123,7 +124,7 @@ func TestOwnEventsDoNotLoop(t *testing.T) {
 		}
 		return n == 2
 	}, "two success events")
-	testutil.Eventually(t, 10*time.Second, func() bool { return fanoutIdle(e) }, "fan-out idle")
+	testutil.Eventually(t, 10*time.Second, func() bool { return idle(e, "all", "watcher") }, "consumers idle")
 	if n := len(all.requests()); n != 1 {
 		t.Errorf(`webhook "*" got %d requests, want 1 (no webhook.* events)`, n)
 	}
@@ -133,9 +134,10 @@ func TestOwnEventsDoNotLoop(t *testing.T) {
 	}
 }
 
-// TestOutcomeOptIn: the fan-out consumer does not read back the outcome
-// events no webhook lists; once a webhook lists one by name, it does, and
-// the subscriber gets them.
+// TestOutcomeOptIn: a webhook's event consumer reads only the outcome
+// events it lists by name: a webhook of "*" never even receives its own
+// (the server filters them out), one that lists webhook.delivery.succeeded
+// gets those about other webhooks.
 func TestOutcomeOptIn(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -143,21 +145,19 @@ func TestOutcomeOptIn(t *testing.T) {
 	e.webhook("all", all.URL)
 	e.start(fastOptions())
 	e.publish(1)
-	testutil.Eventually(t, 10*time.Second, func() bool { return len(e.outcomes()) == 1 && fanoutIdle(e) }, "one outcome, fan-out idle")
-	if n := fanoutDelivered(t, e); n != 1 {
-		t.Errorf("fan-out consumer read %d messages, want 1: the outcome event has no subscriber", n)
+	testutil.Eventually(t, 10*time.Second, func() bool { return len(e.outcomes()) == 1 && idle(e, "all") }, "one outcome, consumer idle")
+	if n := eventConsumer(t, e, "all").Delivered.Consumer; n != 1 {
+		t.Errorf("event consumer read %d messages, want 1: the outcome event is not for it", n)
 	}
 
 	watcher := newReceiver(t, nil)
 	e.webhook("watcher", watcher.URL, func(w *control.Webhook) { w.Events = []string{string(events.WebhookSucceeded)} })
 	testutil.Eventually(t, 10*time.Second, func() bool {
-		c, err := e.js.Consumer(e.ctx, natsx.StreamEvents, dispatch.FanoutConsumer)
-		return err == nil && slices.Contains(c.CachedInfo().Config.FilterSubjects, "wamesh.events.*.*."+string(events.WebhookSucceeded))
-	}, "fan-out reads webhook.delivery.succeeded")
+		c, err := e.js.Consumer(e.ctx, natsx.StreamEvents, dispatch.EventConsumerName("watcher"))
+		return err == nil && slices.Equal(c.CachedInfo().Config.FilterSubjects, []string{"wamesh.events.t1.*." + string(events.WebhookSucceeded)})
+	}, "watcher's consumer reads only webhook.delivery.succeeded")
 	// The outcome of the first event may reach the watcher too: it was
-	// stored while the fan-out consumer did not read outcomes, and it is
-	// read once it does; the watcher takes it as it was stored after the
-	// watcher's (back-dated) creation.
+	// stored after the watcher's (back-dated) creation.
 	second := e.publish(1)[0]
 	testutil.Eventually(t, 10*time.Second, func() bool {
 		for _, r := range watcher.requests() {
@@ -174,10 +174,10 @@ func TestOutcomeOptIn(t *testing.T) {
 	}
 }
 
-// fanoutDelivered is how many messages the fan-out consumer has read.
-func fanoutDelivered(t *testing.T, e *env) uint64 {
+// eventConsumer returns the state of a webhook's consumer on WAMESH_EVENTS.
+func eventConsumer(t *testing.T, e *env, webhook string) *jetstream.ConsumerInfo {
 	t.Helper()
-	c, err := e.js.Consumer(e.ctx, natsx.StreamEvents, dispatch.FanoutConsumer)
+	c, err := e.js.Consumer(e.ctx, natsx.StreamEvents, dispatch.EventConsumerName(webhook))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,21 +185,25 @@ func fanoutDelivered(t *testing.T, e *env) uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return info.Delivered.Consumer
+	return info
 }
 
-func fanoutIdle(e *env) bool {
-	c, err := e.js.Consumer(e.ctx, natsx.StreamEvents, dispatch.FanoutConsumer)
-	if err != nil {
-		return false
-	}
-	info, err := c.Info(e.ctx)
-	if err != nil {
-		return false
+// idle reports whether the webhooks' event consumers have nothing left to
+// deliver and WAMESH_DELIVERIES is empty.
+func idle(e *env, webhooks ...string) bool {
+	for _, w := range webhooks {
+		c, err := e.js.Consumer(e.ctx, natsx.StreamEvents, dispatch.EventConsumerName(w))
+		if err != nil {
+			return false
+		}
+		info, err := c.Info(e.ctx)
+		if err != nil || info.NumPending != 0 || info.NumAckPending != 0 {
+			return false
+		}
 	}
 	s, _ := e.js.Stream(e.ctx, natsx.StreamDeliveries)
 	si, err := s.Info(e.ctx)
-	return err == nil && info.NumPending == 0 && info.NumAckPending == 0 && si.State.Msgs == 0
+	return err == nil && si.State.Msgs == 0
 }
 
 // TestSSRFAtDelivery: a destination outside the allowlist is refused at

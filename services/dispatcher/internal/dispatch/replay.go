@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/wamesh/wamesh/pkg/commands"
@@ -116,4 +117,20 @@ func waitAll(ctx context.Context, futures []jetstream.PubAckFuture) error {
 		}
 	}
 	return nil
+}
+
+// publishAsync publishes without waiting for the ack. While too many acks
+// are outstanding, nats.go waits for room (up to its stall wait) before
+// giving up; it is asked again until ctx ends. Waiting for every
+// outstanding ack instead would stall while others keep publishing.
+func (d *Dispatcher) publishAsync(ctx context.Context, m *nats.Msg, opts ...jetstream.PublishOpt) (jetstream.PubAckFuture, error) {
+	for {
+		fut, err := d.js.PublishMsgAsync(m, opts...)
+		if !errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
+			return fut, err
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
 }

@@ -44,19 +44,6 @@ func TestMatches(t *testing.T) {
 	}
 }
 
-func TestTargetsSkipEventsOlderThanTheWebhook(t *testing.T) {
-	t.Parallel()
-	created := time.Now()
-	ix := buildIndex(map[string]control.Webhook{"wh1": {ID: "wh1", Tenant: "t1", Enabled: true, CreatedAt: created}})
-	e := eventRef{Tenant: "t1", Session: "s1", Type: events.MessageReceived}
-	if n := len(ix.targets(e, created.Add(-time.Hour))); n != 0 {
-		t.Errorf("event from before the webhook existed fanned out to %d", n)
-	}
-	if n := len(ix.targets(e, created.Add(time.Millisecond))); n != 1 {
-		t.Errorf("new event fanned out to %d, want 1", n)
-	}
-}
-
 func TestRetryDelay(t *testing.T) {
 	t.Parallel()
 	d := &Dispatcher{opt: Options{Jitter: 0.2}}

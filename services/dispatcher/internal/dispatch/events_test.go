@@ -1,0 +1,130 @@
+package dispatch_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/wamesh/wamesh/pkg/control"
+	"github.com/wamesh/wamesh/pkg/events"
+	"github.com/wamesh/wamesh/pkg/natsx"
+	"github.com/wamesh/wamesh/pkg/testutil"
+	"github.com/wamesh/wamesh/services/dispatcher/internal/dispatch"
+)
+
+// TestRetryOutlivesTheEvent: a failed delivery waits for its retry in
+// WAMESH_DELIVERIES, not in WAMESH_EVENTS, so it is retried even when the
+// event has expired from WAMESH_EVENTS meanwhile (simulated by purging the
+// stream), with the same webhook-id and the next attempt number.
+func TestRetryOutlivesTheEvent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rc := newReceiver(t, func(_ received, count int) int {
+		if count == 1 {
+			return 503
+		}
+		return 200
+	})
+	e.webhook("wh1", rc.URL)
+	opt := fastOptions()
+	opt.Schedule = []time.Duration{2 * time.Second}
+	e.start(opt)
+	id := e.publish(1)[0]
+
+	deliveries, err := e.js.Stream(e.ctx, natsx.StreamDeliveries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		info, err := deliveries.Info(e.ctx)
+		return err == nil && info.State.Msgs == 1 && eventConsumer(t, e, "wh1").NumAckPending == 0
+	}, "the retry waits in WAMESH_DELIVERIES, the event is acked")
+	if len(rc.delivered()) != 0 {
+		t.Fatal("delivered before the retry")
+	}
+	stored, err := e.js.Stream(e.ctx, natsx.StreamEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stored.Purge(e.ctx, jetstream.WithPurgeSubject("wamesh.events.t1.s1.>")); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 10*time.Second, func() bool { return len(rc.delivered()) == 1 }, "delivered by the retry")
+	if got := rc.delivered()[0].header.Get("webhook-id"); got != id {
+		t.Errorf("retry sent webhook-id %q, want %q", got, id)
+	}
+	testutil.Eventually(t, 5*time.Second, func() bool { return len(e.outcomes()) == 2 && idle(e, "wh1") }, "two outcomes, queue empty")
+	for i, ev := range e.outcomes() {
+		d, err := events.DecodeData[events.WebhookDeliveryData](ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Attempt != i+1 {
+			t.Errorf("outcome %d (%s): attempt %d, want %d", i, ev.EventType(), d.Attempt, i+1)
+		}
+	}
+	if n := len(rc.requests()); n != 2 {
+		t.Errorf("receiver saw %d requests, want 2", n)
+	}
+}
+
+// TestWebhookGetsEventsFromItsCreation: events stored before a webhook was
+// created are not delivered to it; events after are.
+func TestWebhookGetsEventsFromItsCreation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rc := newReceiver(t, nil)
+	e.start(fastOptions())
+	e.publish(2)
+	time.Sleep(1100 * time.Millisecond) // the consumer starts a second before the creation
+	e.webhook("wh1", rc.URL, func(w *control.Webhook) { w.CreatedAt = time.Now() })
+	later := e.publish(1)[0]
+	testutil.Eventually(t, 10*time.Second, func() bool { return len(rc.delivered()) == 1 && idle(e, "wh1") }, "the later event delivered")
+	if n, got := len(rc.requests()), rc.requests()[0].eventID; n != 1 || got != later {
+		t.Errorf("receiver saw %d requests, first %s; want only %s", n, got, later)
+	}
+}
+
+// TestEventFilterChange: changing a webhook's event types updates its
+// consumer's filters in place (its start is kept) and takes effect for the
+// next events.
+func TestEventFilterChange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rc := newReceiver(t, nil)
+	w := e.webhook("wh1", rc.URL, func(w *control.Webhook) { w.Events = []string{"group.*"} })
+	e.start(fastOptions())
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		_, err := e.js.Consumer(e.ctx, natsx.StreamEvents, dispatch.EventConsumerName("wh1"))
+		return err == nil
+	}, "event consumer created")
+	e.webhook("wh1", rc.URL, func(x *control.Webhook) {
+		x.Events, x.CreatedAt = []string{string(events.MessageReceived)}, w.CreatedAt
+	})
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		c, err := e.js.Consumer(e.ctx, natsx.StreamEvents, dispatch.EventConsumerName("wh1"))
+		return err == nil && slices.Equal(c.CachedInfo().Config.FilterSubjects, []string{"wamesh.events.t1.*." + string(events.MessageReceived)})
+	}, "filters updated")
+	id := e.publish(1)[0]
+	testutil.Eventually(t, 10*time.Second, func() bool { return len(rc.delivered()) == 1 }, "delivered under the new filter")
+	if got := rc.delivered()[0].eventID; got != id {
+		t.Errorf("delivered %s, want %s", got, id)
+	}
+}
+
+// TestLegacyFanoutConsumerRemoved: the shared fan-out consumer of earlier
+// versions is deleted at start.
+func TestLegacyFanoutConsumerRemoved(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if _, err := e.js.CreateOrUpdateConsumer(e.ctx, natsx.StreamEvents, jetstream.ConsumerConfig{Durable: "dispatcher-fanout", AckPolicy: jetstream.AckExplicitPolicy}); err != nil {
+		t.Fatal(err)
+	}
+	e.start(fastOptions())
+	if _, err := e.js.Consumer(e.ctx, natsx.StreamEvents, "dispatcher-fanout"); !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		t.Errorf("fan-out consumer after start: %v, want it deleted", err)
+	}
+}
