@@ -37,7 +37,7 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, md *jetstream.M
 		_ = m.NakWithDelay(time.Minute)
 		return
 	}
-	dl, wanted, err := e.deliveryOf(m, w)
+	dl, wanted, err := e.deliveryOf(m, md, w)
 	switch {
 	case err != nil:
 		e.d.logger.Warn("malformed message terminated", "webhook", e.id, "subject", m.Subject(), "err", err)
@@ -49,6 +49,9 @@ func (e *endpoint) attempt(ctx context.Context, m jetstream.Msg, md *jetstream.M
 	}
 	if wait := time.Until(dl.NotBefore); wait > 0 { // a retry, moved here early
 		_ = m.NakWithDelay(wait)
+		return
+	}
+	if e.movedBefore(ctx, m, md, dl) {
 		return
 	}
 	if !e.paced(ctx, m) {
@@ -187,6 +190,25 @@ func (e *endpoint) retryLater(ctx context.Context, m jetstream.Msg, dl delivery,
 		return
 	}
 	_ = m.Ack()
+}
+
+// movedBefore handles an event of an unordered endpoint that comes back
+// after an attempt of it failed: its retry was moved to WAMESH_DELIVERIES
+// (or was about to be) when the dispatcher stopped or the ack got lost.
+// It is moved again (the same Nats-Msg-Id makes a copy stored within the
+// dedup window a duplicate) instead of being attempted ahead of its
+// schedule. True when m was handled.
+func (e *endpoint) movedBefore(ctx context.Context, m jetstream.Msg, md *jetstream.MsgMetadata, dl delivery) bool {
+	if e.shape.ordered || md == nil || md.NumDelivered <= 1 || !strings.HasPrefix(m.Subject(), events.SubjectPrefix) {
+		return false
+	}
+	last, err := e.d.attempts.last(ctx, dl)
+	if err != nil || last == 0 {
+		return false
+	}
+	delay, _ := e.d.retryDelay(last, 0)
+	e.retryLater(ctx, m, dl, last, delay)
+	return true
 }
 
 // recordAttempt stores that attempt n failed; without it the next attempt

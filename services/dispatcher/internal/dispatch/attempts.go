@@ -72,20 +72,28 @@ func (s *attemptStore) forget(ctx context.Context, dl delivery) error {
 // attemptNumber returns the number of the attempt about to be made with m
 // (md is its metadata, nil if unreadable), and whether a count may be
 // stored for it (to be removed when the delivery settles). The first
-// delivery of a message is its first attempt (after AttemptBase, for a
-// retry moved to WAMESH_DELIVERIES or a manual retry); after that the
+// delivery of a message with no attempts before it (AttemptBase: a retry
+// moved to WAMESH_DELIVERIES, a manual retry) is attempt 1; otherwise the
 // stored count decides. When the count cannot be read, the redelivery
-// count stands in.
+// count stands in (less the early hand-back of a moved retry).
 func (e *endpoint) attemptNumber(ctx context.Context, dl delivery, md *jetstream.MsgMetadata) (n int, counted bool) {
-	if md == nil || md.NumDelivered <= 1 {
-		return dl.AttemptBase + 1, dl.AttemptBase > 0 // a retry's count is stored
+	first := md == nil || md.NumDelivered <= 1
+	if first && dl.AttemptBase == 0 {
+		return 1, false
 	}
 	last, err := e.d.attempts.last(ctx, dl)
 	if err != nil {
 		e.d.logger.Warn("read attempt count", "webhook", e.id, "delivery", dl.DeliveryID, "err", err)
-		return dl.AttemptBase + int(md.NumDelivered), true
+		if first {
+			return dl.AttemptBase + 1, true
+		}
+		early := 0
+		if !dl.NotBefore.IsZero() {
+			early = 1
+		}
+		return dl.AttemptBase + max(int(md.NumDelivered)-early, 1), true
 	}
 	// A count below the base is a leftover of the delivery's exhausted
 	// run before a manual retry.
-	return max(last, dl.AttemptBase) + 1, last > 0
+	return max(last, dl.AttemptBase) + 1, true
 }

@@ -102,9 +102,11 @@ func parseDelivery(m jetstream.Msg) (delivery, error) {
 // deliveryOf reads the message an endpoint pulled: an event from its
 // consumer on WAMESH_EVENTS, or a queued delivery (replay, manual retry)
 // from WAMESH_DELIVERIES. wanted is false for an event w does not
-// subscribe to after all: a type outside the catalog under a wildcard, a
-// session the server did not filter, or an outcome event about w itself.
-func (e *endpoint) deliveryOf(m jetstream.Msg, w control.Webhook) (dl delivery, wanted bool, err error) {
+// subscribe to after all: a rare webhook.* type under a wildcard, a
+// session the server did not filter, an outcome event about w itself, or
+// an event stored before w was created (md is m's metadata, nil if
+// unreadable).
+func (e *endpoint) deliveryOf(m jetstream.Msg, md *jetstream.MsgMetadata, w control.Webhook) (dl delivery, wanted bool, err error) {
 	if !strings.HasPrefix(m.Subject(), events.SubjectPrefix) {
 		dl, err = parseDelivery(m)
 		return dl, err == nil, err
@@ -113,7 +115,7 @@ func (e *endpoint) deliveryOf(m jetstream.Msg, w control.Webhook) (dl delivery, 
 	if err != nil {
 		return delivery{}, false, err
 	}
-	if !Matches(&w, ref) {
+	if !Matches(&w, ref) || (md != nil && md.Timestamp.Before(w.CreatedAt.Add(-time.Second))) {
 		return delivery{}, false, nil
 	}
 	return delivery{

@@ -85,6 +85,7 @@ type Dispatcher struct {
 	deleted       map[string]bool
 	changed       chan struct{}
 	ready         chan struct{}
+	upgrade       upgradeMark // set before the first reconcile
 }
 
 // New builds a Dispatcher; Run starts it.
@@ -125,6 +126,7 @@ func (d *Dispatcher) run(ctx context.Context) error {
 		return err
 	}
 	d.checkRetention(ctx)
+	d.upgradeFromFanout(ctx)
 	d.reconcile(ctx)
 	defer d.stopAll()
 	d.sweepConsumers(ctx)

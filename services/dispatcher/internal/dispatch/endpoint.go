@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,15 +32,14 @@ func ConsumerName(webhook string) string { return consumerPrefix + webhook }
 func EventConsumerName(webhook string) string { return eventConsumerPrefix + webhook }
 
 // shape is what a webhook's consumers are built from; a change restarts the
-// endpoint.
+// endpoint. (Subject filters are updated in place: see update.)
 type shape struct {
 	ordered     bool
 	concurrency int
-	filters     string // webhookFilters, space-separated
 }
 
 func (d *Dispatcher) shapeOf(w control.Webhook) shape {
-	s := shape{concurrency: w.Concurrency, filters: strings.Join(webhookFilters(w), " ")}
+	s := shape{concurrency: w.Concurrency}
 	switch {
 	case w.Ordered:
 		s.ordered, s.concurrency = true, 1
@@ -61,6 +60,9 @@ type endpoint struct {
 	settler  *settler        // acks deliveries once their attempt events are stored
 	backlogs [2]atomic.Int64 // messages waiting per consumer, as last seen
 
+	filtersLock sync.Mutex // guards filters
+	filters     []string   // of the event consumer: webhookFilters
+
 	signerLock  sync.Mutex // guards signerCache
 	signerCache signerCache
 
@@ -79,7 +81,7 @@ func (d *Dispatcher) startEndpoint(ctx context.Context, w control.Webhook) *endp
 	lim, burst := limitOf(w)
 	ctx, cancel := context.WithCancel(ctx)
 	e := &endpoint{
-		d: d, id: w.ID, shape: d.shapeOf(w),
+		d: d, id: w.ID, shape: d.shapeOf(w), filters: webhookFilters(w),
 		limiter: rate.NewLimiter(lim, burst),
 		breaker: newBreaker(d.opt.BreakerThreshold, d.opt.BreakerCooldown),
 		cancel:  cancel, done: make(chan struct{}),
@@ -93,11 +95,46 @@ func (e *endpoint) stop() {
 	<-e.done
 }
 
-// update applies settings that need no restart.
-func (e *endpoint) update(w control.Webhook) {
+// update applies settings that need no restart. Changed event types or
+// sessions are applied to the event consumer at once, in place (it keeps
+// its position): restarting the endpoint first would wait for in-flight
+// requests, and events of a newly wanted type stored meanwhile would be
+// skipped by the old filters.
+func (e *endpoint) update(ctx context.Context, w control.Webhook) {
 	lim, burst := limitOf(w)
 	e.limiter.SetLimit(lim)
 	e.limiter.SetBurst(burst)
+	want := webhookFilters(w)
+	e.filtersLock.Lock()
+	changed := !slices.Equal(e.filters, want)
+	e.filters = want
+	e.filtersLock.Unlock()
+	if changed {
+		if _, err := e.eventConsumer(ctx, w); err != nil {
+			e.d.logger.Warn("update event filters", "webhook", e.id, "err", err)
+		}
+	}
+}
+
+// checkFilters applies the filters again when the server's differ: an
+// older instance during a rolling update, or a failed update, may have
+// left others, and nothing else would notice until the webhook changes.
+func (e *endpoint) checkFilters(ctx context.Context) {
+	c, err := e.d.js.Consumer(ctx, natsx.StreamEvents, EventConsumerName(e.id))
+	if err != nil {
+		return
+	}
+	w, ok := e.d.webhooks.Get(e.id)
+	e.filtersLock.Lock()
+	same := slices.Equal(slices.Sorted(slices.Values(c.CachedInfo().Config.FilterSubjects)), e.filters)
+	e.filtersLock.Unlock()
+	if same || !ok {
+		return
+	}
+	e.d.logger.Info("event filters changed on the server; applying them again", "webhook", e.id)
+	if _, err := e.eventConsumer(ctx, w); err != nil {
+		e.d.logger.Warn("update event filters", "webhook", e.id, "err", err)
+	}
 }
 
 func (e *endpoint) run(ctx context.Context) {
@@ -128,24 +165,8 @@ func (e *endpoint) consumers(ctx context.Context) (events, queued jetstream.Cons
 	if !ok {
 		return nil, nil, fmt.Errorf("webhook %s: %w", e.id, errGone)
 	}
-	maxAck := 1
-	if !e.shape.ordered {
-		maxAck = e.shape.concurrency + e.d.opt.MaxParked
-	}
-	deliverFrom, start := e.startAt(ctx, w)
-	events, err = e.d.js.CreateOrUpdateConsumer(ctx, natsx.StreamEvents, jetstream.ConsumerConfig{
-		Durable:        EventConsumerName(e.id),
-		Description:    "dispatcher: events for webhook " + e.id,
-		FilterSubjects: strings.Fields(e.shape.filters),
-		DeliverPolicy:  deliverFrom,
-		OptStartTime:   start,
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		AckWait:        e.d.opt.AckWait,
-		MaxDeliver:     -1,
-		MaxAckPending:  maxAck,
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("consumer %s: %w", EventConsumerName(e.id), err)
+	if events, err = e.eventConsumer(ctx, w); err != nil {
+		return nil, nil, err
 	}
 	queued, err = e.d.js.CreateOrUpdateConsumer(ctx, natsx.StreamDeliveries, jetstream.ConsumerConfig{
 		Durable:       ConsumerName(e.id),
@@ -154,7 +175,7 @@ func (e *endpoint) consumers(ctx context.Context) (events, queued jetstream.Cons
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       e.d.opt.AckWait,
 		MaxDeliver:    -1,
-		MaxAckPending: maxAck,
+		MaxAckPending: e.maxAckPending(),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("consumer %s: %w", ConsumerName(e.id), err)
@@ -162,21 +183,57 @@ func (e *endpoint) consumers(ctx context.Context) (events, queued jetstream.Cons
 	return events, queued, nil
 }
 
-// startAt is where the webhook's event consumer starts: a second before
+func (e *endpoint) maxAckPending() int {
+	if e.shape.ordered {
+		return 1
+	}
+	return e.shape.concurrency + e.d.opt.MaxParked
+}
+
+// eventConsumer creates or updates the webhook's consumer on WAMESH_EVENTS.
+func (e *endpoint) eventConsumer(ctx context.Context, w control.Webhook) (jetstream.Consumer, error) {
+	e.filtersLock.Lock()
+	filters := slices.Clone(e.filters)
+	e.filtersLock.Unlock()
+	cfg := jetstream.ConsumerConfig{
+		Durable:        EventConsumerName(e.id),
+		Description:    "dispatcher: events for webhook " + e.id,
+		FilterSubjects: filters,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        e.d.opt.AckWait,
+		MaxDeliver:     -1,
+		MaxAckPending:  e.maxAckPending(),
+	}
+	e.startAt(ctx, w, &cfg)
+	c, err := e.d.js.CreateOrUpdateConsumer(ctx, natsx.StreamEvents, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("consumer %s: %w", EventConsumerName(e.id), err)
+	}
+	return c, nil
+}
+
+// startAt sets where the webhook's event consumer starts: a second before
 // the webhook was created (the gateway's clock and the server's may differ
-// a little), so a new webhook is not flooded with history and one created
-// while no dispatcher ran still gets every event since. An existing
+// a little; Matches re-checks the creation time), so a new webhook is not
+// flooded with history and one created while no dispatcher ran still gets
+// every event since. A webhook from before the upgrade from the shared
+// fan-out starts after the last event the fan-out had copied. An existing
 // consumer keeps its start, which the server does not let change.
-func (e *endpoint) startAt(ctx context.Context, w control.Webhook) (jetstream.DeliverPolicy, *time.Time) {
+func (e *endpoint) startAt(ctx context.Context, w control.Webhook, cfg *jetstream.ConsumerConfig) {
 	if c, err := e.d.js.Consumer(ctx, natsx.StreamEvents, EventConsumerName(e.id)); err == nil {
-		cfg := c.CachedInfo().Config
-		return cfg.DeliverPolicy, cfg.OptStartTime
+		have := c.CachedInfo().Config
+		cfg.DeliverPolicy, cfg.OptStartTime, cfg.OptStartSeq = have.DeliverPolicy, have.OptStartTime, have.OptStartSeq
+		return
 	}
-	if w.CreatedAt.IsZero() {
-		return jetstream.DeliverAllPolicy, nil
+	switch up := e.d.upgrade; {
+	case up.floor > 0 && w.CreatedAt.Before(up.at):
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, up.floor+1
+	case w.CreatedAt.IsZero():
+		cfg.DeliverPolicy = jetstream.DeliverAllPolicy
+	default:
+		t := w.CreatedAt.Add(-time.Second)
+		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &t
 	}
-	t := w.CreatedAt.Add(-time.Second)
-	return jetstream.DeliverByStartTimePolicy, &t
 }
 
 // loop delivers each message in its own goroutine, at most concurrency at
@@ -186,10 +243,10 @@ func (e *endpoint) startAt(ctx context.Context, w control.Webhook) (jetstream.De
 // from the buffers.
 func (e *endpoint) loop(ctx context.Context, consumers ...jetstream.Consumer) {
 	lctx, stop := context.WithCancel(ctx) // pulling, until a consumer fails
-	defer stop()
 	feed := make(chan pulled)
 	var pullers sync.WaitGroup
-	defer pullers.Wait() // after stop: they end
+	defer pullers.Wait() // runs after stop: they end
+	defer stop()
 	for i, cons := range consumers {
 		it, err := cons.Messages(jetstream.PullMaxMessages(e.shape.concurrency), jetstream.PullExpiry(max(e.d.opt.FetchWait, time.Second)))
 		if err != nil {

@@ -115,16 +115,43 @@ func TestEventFilterChange(t *testing.T) {
 	}
 }
 
-// TestLegacyFanoutConsumerRemoved: the shared fan-out consumer of earlier
-// versions is deleted at start.
-func TestLegacyFanoutConsumerRemoved(t *testing.T) {
+// TestUpgradeFromFanout: at the first start after the shared fan-out
+// consumer of earlier versions, its position is recorded and it is
+// deleted; an existing webhook's new event consumer starts after the
+// events the fan-out had already copied (they are in WAMESH_DELIVERIES), so
+// nothing is sent twice and nothing after them is missed.
+func TestUpgradeFromFanout(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	if _, err := e.js.CreateOrUpdateConsumer(e.ctx, natsx.StreamEvents, jetstream.ConsumerConfig{Durable: "dispatcher-fanout", AckPolicy: jetstream.AckExplicitPolicy}); err != nil {
+	rc := newReceiver(t, nil)
+	e.webhook("wh1", rc.URL)
+	ids := e.publish(3)
+	legacy, err := e.js.CreateOrUpdateConsumer(e.ctx, natsx.StreamEvents, jetstream.ConsumerConfig{Durable: "dispatcher-fanout", AckPolicy: jetstream.AckExplicitPolicy})
+	if err != nil {
 		t.Fatal(err)
+	}
+	batch, err := legacy.Fetch(2, jetstream.FetchMaxWait(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for m := range batch.Messages() {
+		if err := m.DoubleAck(e.ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	e.start(fastOptions())
 	if _, err := e.js.Consumer(e.ctx, natsx.StreamEvents, "dispatcher-fanout"); !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		t.Errorf("fan-out consumer after start: %v, want it deleted", err)
+	}
+	testutil.Eventually(t, 10*time.Second, func() bool { return len(rc.delivered()) == 1 && idle(e, "wh1") }, "the event after the fan-out's position delivered")
+	if got := rc.requests(); len(got) != 1 || got[0].eventID != ids[2] {
+		t.Errorf("receiver saw %d requests (first %s), want only %s", len(got), got[0].eventID, ids[2])
+	}
+	kv, err := e.js.KeyValue(e.ctx, dispatch.BucketHealth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Get(e.ctx, "fanout.floor"); err != nil {
+		t.Errorf("upgrade record: %v", err)
 	}
 }

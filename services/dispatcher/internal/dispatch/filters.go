@@ -14,45 +14,50 @@ import (
 // every consumer, so a long list costs every event).
 const maxFilters = 64
 
+// perAttempt are the dispatcher's outcome events that come with every
+// attempt. No filter lets them through to a webhook that does not name
+// them: each would cost a consumer delivery and an ack per delivery.
+var perAttempt = []events.Type{events.WebhookSucceeded, events.WebhookAttemptFailed}
+
 // webhookFilters returns the subject filters of w's event consumer: the
-// tenant, the sessions it names (plus tenant-level events) and the catalog
-// types it subscribes to. The server then hands the consumer only events
-// the webhook can take, so an event costs nothing for a webhook that does
-// not want it, and the dispatcher's own outcome events (one per attempt)
-// reach only webhooks that list them by name.
+// tenant, the sessions it names (plus tenant-level events) and its event
+// patterns. The server then hands the consumer only events the webhook
+// can take, so an event costs nothing for a webhook that does not want it.
 //
-// Types are grouped by their number of tokens: when w takes every catalog
-// type of a count, one wildcard per token covers them all; otherwise the
-// types it takes are listed. Types outside events.Catalog are therefore
-// not guaranteed to pass: the catalog is the contract, so a new type goes
-// into it before anything publishes it (and the gateway accepts only
-// patterns that match a catalog type). The filters never overlap (NATS
-// refuses overlapping filters) and are sorted, so equal webhooks give equal
-// slices. Every event a filter lets through is still checked with Matches.
+// A glob such as "message.*" becomes "message.>" (events.Match's meaning),
+// so a type added to the catalog later, or published by a newer service,
+// passes without a filter change. "*" (or no pattern) cannot exclude the
+// dispatcher's own webhook.* events with one wildcard, so it becomes one
+// wildcard per token count of the catalog, except for counts that hold a
+// per-attempt outcome type, whose types are listed; webhook.disabled and
+// webhook.delivery.failed are rare and pass a wildcard. Every event a
+// filter lets through is still checked with Matches. The filters never
+// overlap (NATS refuses overlapping filters) and are sorted, so equal
+// webhooks give equal slices.
 func webhookFilters(w control.Webhook) []string {
-	w.Enabled = true
-	typeOK := func(t events.Type) bool { return Matches(&w, eventRef{Tenant: w.Tenant, Type: t}) }
-	all := map[int]bool{} // token counts whose catalog types w all takes
-	for _, t := range events.Catalog {
-		n := tokens(t)
-		if _, seen := all[n]; !seen {
-			all[n] = true
-		}
-		all[n] = all[n] && typeOK(t)
-	}
-	types := map[string]bool{}
-	for _, t := range events.Catalog {
-		switch n := tokens(t); {
-		case all[n]:
-			types[strings.TrimPrefix(strings.Repeat(".*", n), ".")] = true
-		case typeOK(t):
-			types[string(t)] = true
+	var types []string
+	all := len(w.Events) == 0
+	for _, p := range w.Events {
+		switch glob, isGlob := strings.CutSuffix(p, ".*"); {
+		case p == "*" || p == ">":
+			all = true
+		case isGlob || strings.HasSuffix(p, ".>"):
+			glob = strings.TrimSuffix(glob, ".>")
+			if glob != "webhook" && !strings.HasPrefix(glob, "webhook.") { // globs never select webhook.*
+				types = append(types, glob+".>")
+			}
+		default:
+			types = append(types, p)
 		}
 	}
+	if all {
+		types = append(types, everyType()...)
+	}
+	types = uncovered(types)
 	if len(types) == 0 {
-		// Nothing in the catalog (the gateway refuses such patterns; an
-		// older record may have one): a type nobody publishes.
-		types[noEvents] = true
+		// Nothing selectable (the gateway refuses such patterns; an older
+		// record may have one): a type nobody publishes.
+		types = []string{noEvents}
 	}
 	sessions := []string{"*"}
 	if len(w.Sessions) > 0 && (len(w.Sessions)+1)*len(types) <= maxFilters {
@@ -60,12 +65,69 @@ func webhookFilters(w control.Webhook) []string {
 	}
 	out := make([]string, 0, len(sessions)*len(types))
 	for _, s := range sessions {
-		for t := range types {
+		for _, t := range types {
 			out = append(out, events.SubjectPrefix+w.Tenant+"."+s+"."+t)
 		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// everyType is the type filters of "*": one wildcard per token count, or
+// the count's types (but webhook.*) where a per-attempt outcome type has
+// that count.
+func everyType() []string {
+	listed := map[int]bool{}
+	for _, t := range perAttempt {
+		listed[tokens(t)] = true
+	}
+	var out []string
+	for _, t := range events.Catalog {
+		switch n := tokens(t); {
+		case !listed[n]:
+			out = append(out, strings.TrimPrefix(strings.Repeat(".*", n), "."))
+		case !strings.HasPrefix(string(t), webhookTypePrefix): // named exactly if wanted
+			out = append(out, string(t))
+		}
+	}
+	return out
+}
+
+// uncovered drops duplicates and every pattern another one covers.
+func uncovered(patterns []string) []string {
+	slices.Sort(patterns)
+	patterns = slices.Compact(patterns)
+	var out []string
+	for i, p := range patterns {
+		covered := false
+		for j, q := range patterns {
+			if i != j && covers(q, p) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// covers reports whether every subject that pattern b matches also
+// matches pattern a ("*" one token, ">" the rest), for distinct a and b.
+func covers(a, b string) bool {
+	at, bt := strings.Split(a, "."), strings.Split(b, ".")
+	for i, tok := range at {
+		switch {
+		case tok == ">":
+			return len(bt) > i
+		case i >= len(bt) || bt[i] == ">":
+			return false
+		case tok != "*" && tok != bt[i]:
+			return false
+		}
+	}
+	return len(at) == len(bt)
 }
 
 // noEvents is a one-token type outside the catalog: nothing publishes it.

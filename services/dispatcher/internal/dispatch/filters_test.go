@@ -51,7 +51,8 @@ func TestWebhookFilters(t *testing.T) {
 		if !slices.IsSorted(filters) || len(filters) == 0 || len(filters) > maxFilters {
 			t.Errorf("%s: filters %v: want 1..%d, sorted", name, filters, maxFilters)
 		}
-		for _, typ := range events.Catalog {
+		// A type a newer session service might publish passes "*" and globs.
+		for _, typ := range append(slices.Clone(events.Catalog), "message.newkind", "brand.new") {
 			for _, session := range []string{"s1", "s2", ""} {
 				for _, tenant := range []string{"t1", "t2"} {
 					subj, err := events.Subject(tenant, session, typ)
@@ -70,7 +71,10 @@ func TestWebhookFilters(t *testing.T) {
 						t.Errorf("%s: %s matches %d filters of %v: they overlap", name, subj, n, filters)
 					case want && n == 0:
 						t.Errorf("%s: %s is wanted but matches none of %v", name, subj, filters)
-					case !want && n == 1 && (tenant != "t1" || strings.HasPrefix(string(typ), webhookTypePrefix) || name != "too many filters"):
+					case !want && n == 1 && (tenant != "t1" || slices.Contains(perAttempt, typ) ||
+						(!strings.HasPrefix(string(typ), webhookTypePrefix) && name != "too many filters")):
+						// Rare webhook.* events may pass a wildcard, and
+						// sessions past maxFilters are left to Matches.
 						t.Errorf("%s: %s is not wanted but matches %v", name, subj, filters)
 					}
 				}

@@ -3,7 +3,9 @@ package dispatch
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -24,17 +26,30 @@ func (d *Dispatcher) onWebhookChange(key string, _ control.Webhook, deleted bool
 }
 
 // manage reconciles the running endpoints with the webhooks on each change
-// until ctx ends.
+// until ctx ends, and checks their event filters on the server every few
+// minutes.
 func (d *Dispatcher) manage(ctx context.Context) {
+	tick := time.NewTicker(filterCheck)
+	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-d.changed:
 			d.reconcile(ctx)
+		case <-tick.C:
+			d.endpointsLock.Lock()
+			for _, e := range d.endpoints {
+				e.checkFilters(ctx)
+			}
+			d.endpointsLock.Unlock()
 		}
 	}
 }
+
+// filterCheck is how often the event filters on the server are compared
+// with the webhooks'.
+const filterCheck = 5 * time.Minute
 
 // wake asks the manager to reconcile again.
 func (d *Dispatcher) wake() {
@@ -64,7 +79,7 @@ func (d *Dispatcher) reconcile(ctx context.Context) {
 			delete(d.endpoints, id)
 		case !w.Enabled:
 		case running && e.shape == d.shapeOf(w):
-			e.update(w)
+			e.update(ctx, w)
 		default:
 			if running {
 				e.stop()
@@ -124,12 +139,8 @@ func purgeKV(ctx context.Context, js jetstream.JetStream, bucket, keys string) e
 	return stream.Purge(ctx, jetstream.WithPurgeSubject("$KV."+bucket+"."+keys))
 }
 
-// sweepConsumers forgets webhooks deleted while no dispatcher was running,
-// and deletes the shared fan-out consumer of earlier versions.
+// sweepConsumers forgets webhooks deleted while no dispatcher was running.
 func (d *Dispatcher) sweepConsumers(ctx context.Context) {
-	if err := d.js.DeleteConsumer(ctx, natsx.StreamEvents, legacyFanoutConsumer); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
-		d.logger.Warn("delete the fan-out consumer of earlier versions", "err", err)
-	}
 	gone := map[string]bool{}
 	for stream, prefix := range map[string]string{natsx.StreamEvents: eventConsumerPrefix, natsx.StreamDeliveries: consumerPrefix} {
 		s, err := d.js.Stream(ctx, stream)
@@ -152,6 +163,54 @@ func (d *Dispatcher) sweepConsumers(ctx context.Context) {
 // legacyFanoutConsumer is the consumer on WAMESH_EVENTS through which
 // earlier versions copied every event into WAMESH_DELIVERIES.
 const legacyFanoutConsumer = "dispatcher-fanout"
+
+// upgradeKey, in BucketHealth, records where that consumer had got to when
+// it was removed: "<stream sequence> <unix ms>". Webhook ids have no dots,
+// so it is no webhook's key.
+const upgradeKey = "fanout.floor"
+
+// upgradeMark is the recorded upgrade: events up to floor were copied into
+// WAMESH_DELIVERIES by the fan-out; webhooks created before at start after
+// them instead of at their creation.
+type upgradeMark struct {
+	floor uint64
+	at    time.Time
+}
+
+// upgradeFromFanout records where the fan-out of earlier versions stopped
+// and deletes its consumer, then loads the record. Without it every
+// webhook's new event consumer would start at the webhook's creation and
+// resend what the fan-out had already queued. Old and new instances
+// running side by side during a rolling update both deliver the events of
+// that overlap (same webhook-id).
+func (d *Dispatcher) upgradeFromFanout(ctx context.Context) {
+	if c, err := d.js.Consumer(ctx, natsx.StreamEvents, legacyFanoutConsumer); err == nil {
+		info, err := c.Info(ctx)
+		if err == nil {
+			rec := strconv.FormatUint(info.AckFloor.Stream, 10) + " " + strconv.FormatInt(time.Now().UnixMilli(), 10)
+			_, err = d.healthKV.Create(ctx, upgradeKey, []byte(rec))
+			if errors.Is(err, jetstream.ErrKeyExists) {
+				err = nil // an instance before this one recorded it
+			}
+		}
+		if err == nil {
+			err = d.js.DeleteConsumer(ctx, natsx.StreamEvents, legacyFanoutConsumer)
+		}
+		if err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			d.logger.Warn("upgrade from the shared fan-out consumer", "err", err)
+		}
+	}
+	e, err := d.healthKV.Get(ctx, upgradeKey)
+	if err != nil {
+		return
+	}
+	floor, ms, _ := strings.Cut(string(e.Value()), " ")
+	n, err1 := strconv.ParseUint(floor, 10, 64)
+	t, err2 := strconv.ParseInt(ms, 10, 64)
+	if err1 == nil && err2 == nil {
+		d.upgrade = upgradeMark{floor: n, at: time.UnixMilli(t)}
+	}
+}
 
 // stopAll stops every endpoint, waiting for in-flight attempts.
 func (d *Dispatcher) stopAll() {
