@@ -189,18 +189,27 @@ func (e *endpoint) retryLater(ctx context.Context, m jetstream.Msg, dl delivery,
 		_ = m.NakWithDelay(delay) // retried from the event instead
 		return
 	}
+	if err := e.d.attempts.markMoved(ctx, dl); err != nil {
+		e.d.logger.Warn("mark retry moved", "webhook", e.id, "delivery", dl.DeliveryID, "err", err)
+	}
 	_ = m.Ack()
 }
 
 // movedBefore handles an event of an unordered endpoint that comes back
-// after an attempt of it failed: its retry was moved to WAMESH_DELIVERIES
-// (or was about to be) when the dispatcher stopped or the ack got lost.
-// It is moved again (the same Nats-Msg-Id makes a copy stored within the
-// dedup window a duplicate) instead of being attempted ahead of its
-// schedule. True when m was handled.
+// after an attempt of it failed, because the dispatcher stopped or an ack
+// got lost. If its retry was moved to WAMESH_DELIVERIES, the copy does the
+// rest (it may even have succeeded already): the event is acked. If only
+// the failed attempt was recorded, the retry is moved now (the same
+// Nats-Msg-Id makes a copy stored within the dedup window a duplicate)
+// instead of being attempted ahead of its schedule. True when m was
+// handled.
 func (e *endpoint) movedBefore(ctx context.Context, m jetstream.Msg, md *jetstream.MsgMetadata, dl delivery) bool {
 	if e.shape.ordered || md == nil || md.NumDelivered <= 1 || !strings.HasPrefix(m.Subject(), events.SubjectPrefix) {
 		return false
+	}
+	if moved, err := e.d.attempts.moved(ctx, dl); err == nil && moved {
+		_ = m.Ack()
+		return true
 	}
 	last, err := e.d.attempts.last(ctx, dl)
 	if err != nil || last == 0 {

@@ -61,6 +61,26 @@ func (s *attemptStore) record(ctx context.Context, dl delivery, n int) error {
 	return fmt.Errorf("record attempt: %w", err)
 }
 
+// markMoved notes that dl's retry was moved to WAMESH_DELIVERIES. The mark
+// outlives the delivery (it expires with the bucket's TTL): an event that
+// comes back after its moved copy already succeeded must not be sent
+// again.
+func (s *attemptStore) markMoved(ctx context.Context, dl delivery) error {
+	if _, err := s.kv.Put(ctx, failedKey(dl.Webhook, dl.DeliveryID)+".moved", []byte("1")); err != nil {
+		return fmt.Errorf("mark retry moved: %w", err)
+	}
+	return nil
+}
+
+// moved reports whether dl's retry was moved to WAMESH_DELIVERIES.
+func (s *attemptStore) moved(ctx context.Context, dl delivery) (bool, error) {
+	_, err := s.kv.Get(ctx, failedKey(dl.Webhook, dl.DeliveryID)+".moved")
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // forget removes dl's count once it settled.
 func (s *attemptStore) forget(ctx context.Context, dl delivery) error {
 	if err := s.kv.Delete(ctx, failedKey(dl.Webhook, dl.DeliveryID)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {

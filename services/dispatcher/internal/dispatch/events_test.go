@@ -155,3 +155,40 @@ func TestUpgradeFromFanout(t *testing.T) {
 		t.Errorf("upgrade record: %v", err)
 	}
 }
+
+// TestEventBackAfterItsRetryMoved: the dispatcher stopped after moving an
+// event's retry to WAMESH_DELIVERIES but before acking the event, and the
+// moved copy has since been delivered. When the event comes back it is
+// acked, not sent again.
+func TestEventBackAfterItsRetryMoved(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rc := newReceiver(t, nil)
+	e.webhook("wh1", rc.URL)
+	id := e.publish(1)[0]
+	cons, err := e.js.CreateOrUpdateConsumer(e.ctx, natsx.StreamEvents, jetstream.ConsumerConfig{
+		Durable: dispatch.EventConsumerName("wh1"), FilterSubjects: []string{"wamesh.events.t1.*.*.*"},
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: time.Second, MaxDeliver: -1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cons.Fetch(1, jetstream.FetchMaxWait(2*time.Second)); err != nil { // delivered, never acked
+		t.Fatal(err)
+	}
+	e.start(fastOptions()) // creates the bucket; the event comes back a second after the fetch
+	kv, err := e.js.KeyValue(e.ctx, dispatch.BucketAttempts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(e.ctx, "wh1."+dispatch.DeliveryID(id, "wh1")+".moved", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 15*time.Second, func() bool {
+		info := eventConsumer(t, e, "wh1")
+		return info.NumAckPending == 0 && info.NumPending == 0 && info.Delivered.Consumer >= 2
+	}, "the event came back and was acked")
+	if n := len(rc.requests()); n != 0 {
+		t.Errorf("receiver got %d requests, want none: the moved copy had delivered it", n)
+	}
+}

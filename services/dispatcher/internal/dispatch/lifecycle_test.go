@@ -55,8 +55,8 @@ func TestDeletedWebhookIsForgotten(t *testing.T) {
 		return n
 	}
 	testutil.Eventually(t, 10*time.Second, func() bool {
-		return countKeys(dispatch.BucketHealth) == 1 && countKeys(dispatch.BucketAttempts) == 3
-	}, "failing-since and three attempt counts recorded")
+		return countKeys(dispatch.BucketHealth) == 1 && countKeys(dispatch.BucketAttempts) == 6
+	}, "failing-since, three attempt counts and three moved marks recorded")
 	failed, err := e.js.KeyValue(e.ctx, dispatch.BucketFailed)
 	if err != nil {
 		t.Fatal(err)
