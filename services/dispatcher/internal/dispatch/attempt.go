@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -178,7 +177,7 @@ func (e *endpoint) failed(ctx context.Context, m jetstream.Msg, w control.Webhoo
 // consumer. An ordered endpoint's event stays: its later events must wait
 // behind it.
 func (e *endpoint) retryLater(ctx context.Context, m jetstream.Msg, dl delivery, n int, delay time.Duration) {
-	if e.shape.ordered || !strings.HasPrefix(m.Subject(), events.SubjectPrefix) {
+	if e.shape.ordered || !isEvent(m) {
 		_ = m.NakWithDelay(delay)
 		return
 	}
@@ -204,7 +203,7 @@ func (e *endpoint) retryLater(ctx context.Context, m jetstream.Msg, dl delivery,
 // instead of being attempted ahead of its schedule. True when m was
 // handled.
 func (e *endpoint) movedBefore(ctx context.Context, m jetstream.Msg, md *jetstream.MsgMetadata, dl delivery) bool {
-	if e.shape.ordered || md == nil || md.NumDelivered <= 1 || !strings.HasPrefix(m.Subject(), events.SubjectPrefix) {
+	if e.shape.ordered || md == nil || md.NumDelivered <= 1 || !isEvent(m) {
 		return false
 	}
 	if moved, err := e.d.attempts.moved(ctx, dl); err == nil && moved {

@@ -66,15 +66,19 @@ func (s *attemptStore) record(ctx context.Context, dl delivery, n int) error {
 // comes back after its moved copy already succeeded must not be sent
 // again.
 func (s *attemptStore) markMoved(ctx context.Context, dl delivery) error {
-	if _, err := s.kv.Put(ctx, failedKey(dl.Webhook, dl.DeliveryID)+".moved", []byte("1")); err != nil {
+	if _, err := s.kv.Put(ctx, movedKey(dl), []byte("1")); err != nil {
 		return fmt.Errorf("mark retry moved: %w", err)
 	}
 	return nil
 }
 
+// movedKey is dl's moved mark: beside its count, so deleting the webhook
+// purges it with the counts.
+func movedKey(dl delivery) string { return failedKey(dl.Webhook, dl.DeliveryID) + ".moved" }
+
 // moved reports whether dl's retry was moved to WAMESH_DELIVERIES.
 func (s *attemptStore) moved(ctx context.Context, dl delivery) (bool, error) {
-	_, err := s.kv.Get(ctx, failedKey(dl.Webhook, dl.DeliveryID)+".moved")
+	_, err := s.kv.Get(ctx, movedKey(dl))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return false, nil
 	}

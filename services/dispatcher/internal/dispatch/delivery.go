@@ -107,7 +107,7 @@ func parseDelivery(m jetstream.Msg) (delivery, error) {
 // an event stored before w was created (md is m's metadata, nil if
 // unreadable).
 func (e *endpoint) deliveryOf(m jetstream.Msg, md *jetstream.MsgMetadata, w control.Webhook) (dl delivery, wanted bool, err error) {
-	if !strings.HasPrefix(m.Subject(), events.SubjectPrefix) {
+	if !isEvent(m) {
 		dl, err = parseDelivery(m)
 		return dl, err == nil, err
 	}
@@ -118,8 +118,18 @@ func (e *endpoint) deliveryOf(m jetstream.Msg, md *jetstream.MsgMetadata, w cont
 	if !Matches(&w, ref) || (md != nil && md.Timestamp.Before(w.CreatedAt.Add(-time.Second))) {
 		return delivery{}, false, nil
 	}
+	return ref.delivery(w.ID, DeliveryID(ref.ID, w.ID), m.Data()), true, nil
+}
+
+// isEvent reports whether m came from WAMESH_EVENTS rather than
+// WAMESH_DELIVERIES.
+func isEvent(m jetstream.Msg) bool { return strings.HasPrefix(m.Subject(), events.SubjectPrefix) }
+
+// delivery is the event with this ref and body, queued for webhook under
+// deliveryID.
+func (ref eventRef) delivery(webhook, deliveryID string, body []byte) delivery {
 	return delivery{
-		Webhook: w.ID, DeliveryID: DeliveryID(ref.ID, w.ID), EventID: ref.ID, EventType: string(ref.Type),
-		Tenant: ref.Tenant, Session: ref.Session, Body: m.Data(),
-	}, true, nil
+		Webhook: webhook, DeliveryID: deliveryID, EventID: ref.ID, EventType: string(ref.Type),
+		Tenant: ref.Tenant, Session: ref.Session, Body: body,
+	}
 }

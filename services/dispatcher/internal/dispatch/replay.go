@@ -95,10 +95,7 @@ func (d *Dispatcher) replayOne(ctx context.Context, m jetstream.Msg, webhook, sa
 	if !Matches(&w, ref) {
 		return nil, nil
 	}
-	dl := delivery{
-		Webhook: webhook, DeliveryID: DeliveryID(ref.ID, webhook, "replay", salt), EventID: ref.ID,
-		EventType: string(ref.Type), Tenant: ref.Tenant, Session: ref.Session, Body: m.Data(),
-	}
+	dl := ref.delivery(webhook, DeliveryID(ref.ID, webhook, "replay", salt), m.Data())
 	f, err := d.publishAsync(ctx, dl.message(dl.DeliveryID, m.Headers().Get(events.HeaderTraceParent)))
 	if err != nil {
 		return nil, fmt.Errorf("queue replay: %w", err)
